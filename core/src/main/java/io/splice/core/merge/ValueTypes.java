@@ -1,0 +1,104 @@
+package io.splice.core.merge;
+
+import io.splice.core.api.FeatureType;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Promotes source values to the declared feature types as Avro resolves types: int to long, int/long to
+ * float/double, float to double. A JSON-born double is accepted for a float feature (JSON has no float).
+ * Anything else, such as a string for a long, is a bad record.
+ */
+public final class ValueTypes {
+    private ValueTypes() {
+    }
+
+    public static Object promote(String feature, Object v, FeatureType type) {
+        if (v == null) {
+            return null;
+        }
+        switch (type) {
+            case BOOLEAN:
+                if (v instanceof Boolean) {
+                    return v;
+                }
+                break;
+            case INT:
+                if (v instanceof Integer) {
+                    return v;
+                }
+                break;
+            case LONG:
+                if (v instanceof Long) {
+                    return v;
+                }
+                if (v instanceof Integer i) {
+                    return i.longValue();
+                }
+                break;
+            case FLOAT:
+                if (v instanceof Float) {
+                    return v;
+                }
+                if (v instanceof Integer || v instanceof Long || v instanceof Double) {
+                    return ((Number) v).floatValue();
+                }
+                break;
+            case DOUBLE:
+                if (v instanceof Double) {
+                    return v;
+                }
+                if (v instanceof Integer || v instanceof Long || v instanceof Float) {
+                    return ((Number) v).doubleValue();
+                }
+                break;
+            case STRING:
+                if (v instanceof CharSequence) {
+                    return v.toString();
+                }
+                break;
+            default:
+                break;
+        }
+        throw new BadRecordException(BadRecordException.WRONG_TYPE, "feature '" + feature + "' is declared "
+                + type.yamlName() + " but the value " + describe(v) + " is a " + typeName(v)
+                + " that cannot be promoted to " + type.yamlName());
+    }
+
+    /**
+     * The values of the features {@code plan} defines, promoted. Unknown features are an error when
+     * {@code rejectUnknown} (a log), and ignored otherwise (extra columns of backfill and bootstrap tables).
+     */
+    public static Map<String, Object> promoteAll(JoinPlan plan, Map<String, ?> values, boolean rejectUnknown) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (values == null) {
+            return out;
+        }
+        for (Map.Entry<String, ?> e : values.entrySet()) {
+            String name = e.getKey();
+            FeatureType t = plan.featureType(name);
+            if (t == null) {
+                if (rejectUnknown) {
+                    throw new BadRecordException(BadRecordException.UNKNOWN_FEATURE, "log carries feature '" + name
+                            + "' that join " + plan.id() + " does not define");
+                }
+                continue;
+            }
+            out.put(name, promote(name, e.getValue(), t));
+        }
+        return out;
+    }
+
+    private static String typeName(Object v) {
+        if (v instanceof CharSequence) {
+            return "string";
+        }
+        return v.getClass().getSimpleName().toLowerCase();
+    }
+
+    private static String describe(Object v) {
+        String s = v instanceof CharSequence ? "\"" + v + "\"" : String.valueOf(v);
+        return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+}
