@@ -1,0 +1,129 @@
+package io.splice.streams.api;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Settings of the stitching app. Splice's own keys are below; every other key of the config file (Kafka Streams,
+ * consumer, producer and admin settings, including {@code security.protocol}, {@code sasl.*} and {@code ssl.*}) is
+ * passed through to Kafka unchanged.
+ */
+public final class SpliceStreamsConfig extends AbstractConfig {
+    public static final String TOPIC_PREFIX = "splice.topic.prefix";
+    public static final String TOPIC_PARTITIONS = "splice.topic.partitions";
+    public static final String TOPIC_REPLICATION = "splice.topic.replication.factor";
+    public static final String CREATE_TOPICS = "splice.topic.create";
+    public static final String LOG_KEYED_BY_ROW_KEY = "splice.fetch-log.keyed-by-row-key";
+    public static final String MAX_VALUE_BYTES = "splice.max.value.bytes";
+    public static final String METRICS_PORT = "splice.metrics.port";
+    public static final String METRICS_HOST = "splice.metrics.host";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+
+    private static final ConfigDef DEF = new ConfigDef()
+            .define(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "127.0.0.1:9092", Importance.HIGH,
+                    "Kafka brokers to connect to.")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, "http://127.0.0.1:8081", Importance.HIGH,
+                    "Confluent-compatible schema registry URL (Confluent, Apicurio /apis/ccompat/v6, Karapace, Redpanda); "
+                            + "mock://<scope> selects an in-memory registry.")
+            .define(StreamsConfig.APPLICATION_ID_CONFIG, Type.STRING, "splice-stitcher", new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Kafka Streams application id: consumer group, state and internal topic prefix.")
+            .define(TOPIC_PREFIX, Type.STRING, "splice", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Prefix of every Splice topic (<prefix>.fetch-log, <prefix>.stitched.<name>.<version>, ...).")
+            .define(TOPIC_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.MEDIUM,
+                    "Partitions of topics Splice creates and of the log repartition topics. Every input of a join must "
+                            + "have this many partitions (co-partitioned by row key); parallelism is this number.")
+            .define(TOPIC_REPLICATION, Type.SHORT, (short) 3, Importance.MEDIUM,
+                    "Replication factor of topics Splice creates (and of internal topics).")
+            .define(CREATE_TOPICS, Type.BOOLEAN, true, Importance.LOW,
+                    "Create missing topics at start (compacted where DESIGN §4 says so).")
+            .define(LOG_KEYED_BY_ROW_KEY, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Set when producers key fetch logs by their row key with the default partitioner: the logs are "
+                            + "then already co-partitioned and Splice skips the repartition topic.")
+            .define(MAX_VALUE_BYTES, Type.INT, 350 * 1024, Range.atLeast(1), Importance.MEDIUM,
+                    "Largest input value accepted; larger records go to the dead-letter topic (SageMaker's record limit "
+                            + "is 350 KB).")
+            .define(METRICS_PORT, Type.INT, 9464, Range.between(0, 65535), Importance.LOW,
+                    "HTTP port of /metrics (Prometheus) and /health; 0 picks a free port, -1 is not allowed.")
+            .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
+                    "Address the metrics server binds to.");
+
+    public SpliceStreamsConfig(Map<?, ?> props) {
+        super(DEF, props, false);
+    }
+
+    public static ConfigDef configDef() {
+        return DEF;
+    }
+
+    public String topicPrefix() {
+        return getString(TOPIC_PREFIX);
+    }
+
+    public int partitions() {
+        return getInt(TOPIC_PARTITIONS);
+    }
+
+    public short replicationFactor() {
+        return getShort(TOPIC_REPLICATION);
+    }
+
+    public boolean logKeyedByRowKey() {
+        return getBoolean(LOG_KEYED_BY_ROW_KEY);
+    }
+
+    public int maxValueBytes() {
+        return getInt(MAX_VALUE_BYTES);
+    }
+
+    /** Serde settings (registry URL and auth) for the Splice serdes. */
+    public Map<String, Object> serdeConfigs() {
+        Map<String, Object> m = new HashMap<>();
+        originals().forEach((k, v) -> {
+            if (k.startsWith("schema.registry.") || k.startsWith("basic.auth.") || k.equals("auto.register.schemas")) {
+                m.put(k, v);
+            }
+        });
+        m.put(SCHEMA_REGISTRY_URL, getString(SCHEMA_REGISTRY_URL));
+        return m;
+    }
+
+    /**
+     * The Kafka Streams properties: every key that is not Splice's own passes through (security settings
+     * included), with exactly-once processing and the replication factor as defaults.
+     */
+    public Properties streamsProperties() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor());
+        originals().forEach((k, v) -> {
+            if (!k.startsWith("splice.")) {
+                p.put(k, v);
+            }
+        });
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)));
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(StreamsConfig.APPLICATION_ID_CONFIG));
+        return p;
+    }
+
+    /** Client (admin/producer/consumer) properties: everything that is not Splice's or Streams-only. */
+    public Map<String, Object> clientProperties() {
+        Map<String, Object> m = new HashMap<>();
+        originals().forEach((k, v) -> {
+            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")
+                    || k.equals("client.dns.lookup") || k.equals("request.timeout.ms")) {
+                m.put(k, v);
+            }
+        });
+        m.put("bootstrap.servers", String.join(",", getList(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)));
+        return m;
+    }
+}

@@ -1,0 +1,32 @@
+package io.splice.streams.cli;
+
+import io.splice.core.cli.DefinitionsCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the Streams-side commands; {@code ./splice} dispatches here. */
+@Command(name = "splice", mixinStandardHelpOptions = true, version = "splice 0.1.0",
+        description = "Splice: stitch logged and backfilled feature values with Chronon-style bootstrap rules.",
+        subcommands = {DefinitionsCommand.class, SimulateCommand.class})
+public final class SpliceCli implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.err);
+    }
+
+    public static int execute(String... args) {
+        return new CommandLine(new SpliceCli()).execute(args);
+    }
+
+    public static void main(String[] args) {
+        int code = execute(args);
+        Runtime.getRuntime().halt(flushAndReturn(code));
+    }
+
+    private static int flushAndReturn(int code) {
+        System.out.flush();
+        System.err.flush();
+        return code;
+    }
+}

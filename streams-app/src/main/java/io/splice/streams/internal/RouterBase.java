@@ -1,0 +1,54 @@
+package io.splice.streams.internal;
+
+import io.splice.core.merge.BadRecordException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+import java.util.Optional;
+
+/**
+ * Shared handling of raw input: every failure becomes a dead letter carrying the original bytes and the reason
+ * (DESIGN §5.10); nothing is dropped and the app keeps running.
+ */
+abstract class RouterBase implements Processor<byte[], byte[], String, Routed> {
+    protected final SpliceMetrics metrics;
+    protected ProcessorContext<String, Routed> context;
+
+    RouterBase(SpliceMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Routed> context) {
+        this.context = context;
+    }
+
+    @Override
+    public final void process(Record<byte[], byte[]> record) {
+        try {
+            route(record);
+        } catch (BadRecordException e) {
+            deadLetter(record, e.reason(), e.getMessage());
+        } catch (SerializationException e) {
+            deadLetter(record, BadRecordException.UNDECODABLE, e.getMessage());
+        }
+    }
+
+    protected abstract void route(Record<byte[], byte[]> record);
+
+    protected void deadLetter(Record<byte[], byte[]> record, String reason, String message) {
+        Optional<RecordMetadata> meta = context.recordMetadata();
+        String where = meta.map(m -> " (" + m.topic() + "-" + m.partition() + "@" + m.offset() + ")").orElse("");
+        String error = reason + ": " + message + where;
+        metrics.dlq(reason, meta.map(RecordMetadata::topic).orElse("unknown"));
+        context.forward(new Record<String, Routed>(null, Routed.dead(new DeadLetter(record.key(), record.value(), error)),
+                record.timestamp(), DlqHeaders.of(record.headers(), error, meta)));
+    }
+
+    protected String sourceTopic() {
+        return context.recordMetadata().map(RecordMetadata::topic).orElse("unknown");
+    }
+}
