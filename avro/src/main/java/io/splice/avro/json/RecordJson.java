@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * Plain-JSON forms of the Splice records: Avro field names, JSON scalars ({@code 3}, {@code 0.25}, {@code "x"},
- * {@code null}), not Avro's JSON encoding. Integral JSON numbers become {@code Long}, others {@code Double}.
+ * {@code null}), not Avro's JSON encoding. Integral JSON numbers become {@code Integer} (or {@code Long} past the
+ * int range) and others {@code Double}; the merge promotes them to the declared types.
  */
 public final class RecordJson {
     public static final ObjectMapper MAPPER = new ObjectMapper();
@@ -145,7 +146,8 @@ public final class RecordJson {
             if (!v.canConvertToLong()) {
                 throw new JsonRecordException(where + ": integer " + v + " does not fit in a long");
             }
-            return v.longValue();
+            // JSON has one integer type: an int when it fits (so int features accept it), else a long.
+            return v.canConvertToInt() ? (Object) v.intValue() : (Object) v.longValue();
         } else if (v.isNumber()) {
             return v.doubleValue();
         } else if (v.isTextual()) {

@@ -1,0 +1,156 @@
+package io.splice.avro;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import io.splice.avro.json.RecordJson;
+import io.splice.avro.serde.HttpSchemaRegistryClient;
+import io.splice.avro.serde.InMemorySchemaRegistryClient;
+import io.splice.avro.serde.SchemaRegistryException;
+import io.splice.avro.serde.SpliceAvroDeserializer;
+import io.splice.avro.serde.SpliceAvroSerializer;
+import io.splice.avro.serde.WireFormat;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SerdeTest {
+    static FetchLog fetchLog() {
+        Map<String, Object> values = new HashMap<>();
+        values.put("txn_count_1h", 3L);
+        values.put("big", 5_000_000_000L);
+        values.put("risk_score", 0.25);
+        values.put("flag", true);
+        values.put("note", "x");
+        values.put("absent_value", null);
+        return FetchLog.newBuilder().setJoin("payments").setVersion("v2").setTs(1759320000000L)
+                .setKeys(Map.of("card_id", "c1")).setContext(Map.of("request_id", "r1"))
+                .setValues(values).setPartHashes(Map.of("card_txn", "abc")).build();
+    }
+
+    @Test
+    void allThreeRecordsRoundTripInTheWireFormat() {
+        InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
+        FetchLog log = fetchLog();
+        byte[] bytes = new SpliceAvroSerializer<FetchLog>(registry).serialize("splice.fetch-log", log);
+        assertEquals(0, bytes[0], "magic byte");
+        assertEquals(log, SpliceAvroDeserializer.of(registry, FetchLog.class).deserialize("splice.fetch-log", bytes));
+
+        FeatureRow row = FeatureRow.newBuilder().setRowKey("r1").setTs(1L).setKeys(Map.of()).setValues(Map.of("a", 1.5))
+                .setPartHashes(null).build();
+        byte[] rb = new SpliceAvroSerializer<FeatureRow>(registry).serialize("splice.backfill.p.v1", row);
+        assertEquals(row, SpliceAvroDeserializer.of(registry, FeatureRow.class).deserialize("splice.backfill.p.v1", rb));
+
+        StitchedRecord st = StitchedRecord.newBuilder().setJoin("p").setVersion("v1").setRowKey("r1").setTs(1L)
+                .setKeys(Map.of()).setValues(Map.of("a", 1)).setSources(Map.of("a", "log")).setPartHashes(Map.of("x", "y"))
+                .setRevision(2L).setStitchedAt(5L).build();
+        byte[] sb = new SpliceAvroSerializer<StitchedRecord>(registry).serialize("splice.stitched.p.v1", st);
+        assertEquals(st, SpliceAvroDeserializer.of(registry, StitchedRecord.class).deserialize("splice.stitched.p.v1", sb));
+    }
+
+    @Test
+    void aHandBuiltConfluentFrameDecodes() throws Exception {
+        InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
+        int id = registry.register("splice.fetch-log-value", FetchLog.getClassSchema());
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(body, null);
+        new SpecificDatumWriter<>(FetchLog.class).write(fetchLog(), enc);
+        enc.flush();
+        byte[] frame = new byte[5 + body.size()];
+        frame[0] = 0;
+        frame[1] = (byte) (id >>> 24);
+        frame[2] = (byte) (id >>> 16);
+        frame[3] = (byte) (id >>> 8);
+        frame[4] = (byte) id;
+        System.arraycopy(body.toByteArray(), 0, frame, 5, body.size());
+        assertEquals(fetchLog(), SpliceAvroDeserializer.of(registry, FetchLog.class).deserialize("t", frame));
+        assertArrayEquals(frame, WireFormat.frame(id, body.toByteArray()));
+    }
+
+    @Test
+    void badFramesGiveClearErrors() {
+        InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
+        SpliceAvroDeserializer<FetchLog> d = SpliceAvroDeserializer.of(registry, FetchLog.class);
+        SerializationException magic = assertThrows(SerializationException.class,
+                () -> d.deserialize("t", "not avro".getBytes(StandardCharsets.UTF_8)));
+        assertTrue(magic.getMessage().contains("magic byte"), magic.getMessage());
+
+        SchemaRegistryException unknown = assertThrows(SchemaRegistryException.class,
+                () -> d.deserialize("t", WireFormat.frame(4242, new byte[]{2})));
+        assertTrue(unknown.getMessage().contains("4242"), unknown.getMessage());
+
+        byte[] good = new SpliceAvroSerializer<FetchLog>(registry).serialize("t", fetchLog());
+        SerializationException truncated = assertThrows(SerializationException.class,
+                () -> d.deserialize("t", Arrays.copyOf(good, good.length - 3)));
+        assertTrue(truncated.getMessage().contains("Malformed"), truncated.getMessage());
+
+        FeatureRow row = FeatureRow.newBuilder().setRowKey("r").setTs(1).setKeys(Map.of()).setValues(Map.of()).build();
+        byte[] other = new SpliceAvroSerializer<FeatureRow>(registry).serialize("t", row);
+        SerializationException wrongType = assertThrows(SerializationException.class, () -> d.deserialize("t", other));
+        assertTrue(wrongType.getMessage().contains("FeatureRow"), wrongType.getMessage());
+        assertNull(d.deserialize("t", null));
+    }
+
+    @Test
+    void registryErrorsNameTheSubjectAndStatus() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            byte[] body = "{\"error_code\":42201,\"message\":\"Invalid schema\"}".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(422, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        try {
+            HttpSchemaRegistryClient client = new HttpSchemaRegistryClient("http://127.0.0.1:" + server.getAddress().getPort());
+            SchemaRegistryException e = assertThrows(SchemaRegistryException.class,
+                    () -> new SpliceAvroSerializer<FetchLog>(client).serialize("splice.fetch-log", fetchLog()));
+            assertEquals(422, e.status());
+            assertTrue(e.getMessage().contains("splice.fetch-log-value") && e.getMessage().contains("422"), e.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void unreachableRegistryIsAClearError() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        HttpSchemaRegistryClient client = new HttpSchemaRegistryClient("http://127.0.0.1:" + port);
+        SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.getById(1));
+        assertEquals(-1, e.status());
+        assertTrue(e.getMessage().contains("unreachable"), e.getMessage());
+    }
+
+    @Test
+    void jsonMappingUsesPlainScalars() throws Exception {
+        JsonNode json = RecordJson.toJson(fetchLog());
+        assertEquals(3, json.get("values").get("txn_count_1h").asInt());
+        assertTrue(json.get("values").get("absent_value").isNull());
+        FetchLog back = RecordJson.fetchLog(RecordJson.MAPPER.readTree(json.toString()));
+        assertEquals(3, back.getValues().get("txn_count_1h"), "a JSON integer that fits is an int");
+        assertEquals(5_000_000_000L, back.getValues().get("big"));
+        assertEquals(0.25, back.getValues().get("risk_score"));
+        assertEquals(fetchLog().getContext(), back.getContext());
+        assertThrows(RecordJson.JsonRecordException.class,
+                () -> RecordJson.fetchLog(RecordJson.MAPPER.readTree("{\"join\":\"p\",\"version\":\"v\"}")));
+    }
+}
