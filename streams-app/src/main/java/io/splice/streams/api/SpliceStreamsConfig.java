@@ -41,7 +41,7 @@ public final class SpliceStreamsConfig extends AbstractConfig {
             .define(TOPIC_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.MEDIUM,
                     "Partitions of topics Splice creates and of the log repartition topics. Every input of a join must "
                             + "have this many partitions (co-partitioned by row key); parallelism is this number.")
-            .define(TOPIC_REPLICATION, Type.SHORT, (short) 3, Importance.MEDIUM,
+            .define(TOPIC_REPLICATION, Type.INT, 3, Range.between(1, Short.MAX_VALUE), Importance.MEDIUM,
                     "Replication factor of topics Splice creates (and of internal topics).")
             .define(CREATE_TOPICS, Type.BOOLEAN, true, Importance.LOW,
                     "Create missing topics at start (compacted where DESIGN §4 says so).")
@@ -73,7 +73,7 @@ public final class SpliceStreamsConfig extends AbstractConfig {
     }
 
     public short replicationFactor() {
-        return getShort(TOPIC_REPLICATION);
+        return getInt(TOPIC_REPLICATION).shortValue();
     }
 
     public boolean logKeyedByRowKey() {

@@ -1,0 +1,54 @@
+package io.splice.backfill;
+
+import io.splice.backfill.cli.BackfillCommand;
+import io.splice.backfill.cli.PublishTableCommand;
+import io.splice.backfill.cli.ValidateCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+
+/**
+ * Entry point of the Spark deployable: {@code splice backfill | validate | publish-table}. Runs under a plain
+ * {@code java} launch (the root {@code ./splice} script, local[*]) and under {@code spark-submit}.
+ */
+@Command(name = "splice", usageHelpWidth = 120,
+        description = "Splice's Spark jobs: point-in-time backfills, validation and table publishing.",
+        subcommands = {BackfillCommand.class, ValidateCommand.class, PublishTableCommand.class, CommandLine.HelpCommand.class})
+public final class BackfillCli implements Runnable {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** A command line wired with Splice's error handling: a failure prints one line (the stack with SPLICE_DEBUG=1), exit 1. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new BackfillCli());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            Throwable root = ex;
+            while (root.getCause() != null && root.getCause() != root && root.getMessage() == null) {
+                root = root.getCause();
+            }
+            err.println("error: " + (root.getMessage() == null ? root.getClass().getName() : root.getMessage()));
+            if (System.getenv("SPLICE_DEBUG") != null) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        System.exit(code);
+    }
+}

@@ -1,0 +1,179 @@
+package io.splice.backfill.compute;
+
+import io.splice.backfill.io.DayTable;
+import io.splice.core.api.PartDefinition;
+import io.splice.core.merge.MergeRules;
+import io.splice.core.merge.MergedRow;
+import io.splice.core.merge.SourceRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.Serializable;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.struct;
+
+/**
+ * Hole filling (DESIGN §5.2): which rows still need a part backfilled, judged from the stitched offline output. A part
+ * is covered for a row when the row's latest stitched revision is live, was stitched with the part's current hash, and
+ * took every feature of the part from a bootstrap part or the log. A covered part is never taken from the backfill,
+ * so computing it would be wasted work.
+ */
+public final class Coverage {
+    private Coverage() {
+    }
+
+    /** The coverage rule for one stitched row ({@code partHashes} null: unknown, not checked). */
+    public static boolean covered(PartDefinition part, String currentHash, Map<String, String> sources,
+                                  Map<String, String> partHashes, boolean deleted) {
+        return covered(part.name(), part.featureNames().toArray(String[]::new), currentHash, sources, partHashes, deleted);
+    }
+
+    static boolean covered(String part, String[] features, String currentHash, Map<String, String> sources,
+                           Map<String, String> partHashes, boolean deleted) {
+        if (deleted || sources == null) {
+            return false;
+        }
+        if (partHashes != null && !MergeRules.validFor(new SourceRecord(0L, Map.of(), Map.of(), partHashes),
+                currentHash, part, false)) {
+            return false; // stitched under another definition of the part: its coverage says nothing now
+        }
+        for (String f : features) {
+            String s = sources.get(f);
+            if (s == null || !(s.equals(MergedRow.LOG) || s.startsWith("bootstrap:"))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The stitched output's latest revision per row (columns row_key, sources, part_hashes, is_deleted), read from
+     * {@code <stitched>/<feature group>} when that folder exists, else from {@code stitched} itself; only the given
+     * days when the table is partitioned by {@code ds}. Null when there is nothing to read.
+     */
+    public static Dataset<Row> latest(SparkSession spark, Configuration conf, String stitched, String featureGroup,
+                                      Collection<LocalDate> days) {
+        DayTable t = DayTable.at(stitched.replaceAll("/+$", "") + "/" + featureGroup, conf);
+        if (!t.exists()) {
+            t = DayTable.at(stitched, conf);
+        }
+        if (!t.exists()) {
+            return null;
+        }
+        Dataset<Row> raw;
+        String format = t.format(null);
+        if (!t.days().isEmpty()) {
+            raw = t.read(spark, days, format);
+            if (raw == null) {
+                return null;
+            }
+        } else {
+            raw = spark.read().format(format).load(t.root());
+        }
+        List<String> cols = Arrays.asList(raw.columns());
+        for (String required : List.of("row_key", "revision", "sources")) {
+            if (!cols.contains(required)) {
+                throw new IllegalArgumentException("stitched output " + t.root() + " has no column '" + required
+                        + "'; columns are " + String.join(", ", cols));
+            }
+        }
+        Column hashes = cols.contains("part_hashes") ? col("part_hashes")
+                : lit(null).cast(DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
+        Column deleted = cols.contains("is_deleted") ? col("is_deleted").cast("boolean") : lit(false);
+        return raw.groupBy(col("row_key"))
+                .agg(max_by(struct(col("sources").as("sources"), hashes.as("part_hashes"), deleted.as("is_deleted")),
+                        col("revision").cast("long")).as("l"))
+                .select(col("row_key"), col("l.sources").as("sources"), col("l.part_hashes").as("part_hashes"),
+                        col("l.is_deleted").as("is_deleted"));
+    }
+
+    public static String needColumn(PartDefinition p) {
+        return "__need_" + p.name();
+    }
+
+    /** {@code left} plus one boolean column {@code __need_<part>} per part (true: not covered, compute it). */
+    public static Dataset<Row> needs(Dataset<Row> left, Dataset<Row> latest, List<PartDefinition> parts,
+                                     Map<String, String> hashes) {
+        Dataset<Row> joined = latest == null
+                ? left.withColumn("__sources", lit(null).cast(DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType)))
+                        .withColumn("__part_hashes", lit(null).cast(DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType)))
+                        .withColumn("__is_deleted", lit(false))
+                : left.join(latest.select(col("row_key"), col("sources").as("__sources"),
+                        col("part_hashes").as("__part_hashes"), col("is_deleted").as("__is_deleted")), "row_key", "left");
+        StructType in = joined.schema();
+        int nLeft = left.schema().size();
+        List<StructField> fields = new ArrayList<>(Arrays.asList(in.fields()).subList(0, nLeft));
+        for (PartDefinition p : parts) {
+            fields.add(DataTypes.createStructField(needColumn(p), DataTypes.BooleanType, false));
+        }
+        List<String> leftCols = Arrays.asList(joined.columns()).subList(0, nLeft);
+        List<Column> select = new ArrayList<>();
+        leftCols.forEach(c -> select.add(col(c)));
+        select.add(col("__sources"));
+        select.add(col("__part_hashes"));
+        select.add(col("__is_deleted"));
+        String[] hashArr = parts.stream().map(p -> hashes.get(p.name())).toArray(String[]::new);
+        return joined.select(select.toArray(Column[]::new)).mapPartitions(
+                new NeedFunction(nLeft, parts.stream().map(PartDefinition::name).toArray(String[]::new),
+                        parts.stream().map(p -> p.featureNames().toArray(String[]::new)).toArray(String[][]::new), hashArr),
+                Encoders.row(DataTypes.createStructType(fields)));
+    }
+
+    private static final class NeedFunction implements MapPartitionsFunction<Row, Row>, Serializable {
+        private static final long serialVersionUID = 1L;
+        private final int nLeft;
+        private final String[] parts;
+        private final String[][] features;
+        private final String[] hashes;
+
+        NeedFunction(int nLeft, String[] parts, String[][] features, String[] hashes) {
+            this.nLeft = nLeft;
+            this.parts = parts;
+            this.features = features;
+            this.hashes = hashes;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> it) {
+            return new Iterator<>() {
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                public Row next() {
+                    Row r = it.next();
+                    Map<String, String> sources = r.isNullAt(nLeft) ? null : r.getJavaMap(nLeft);
+                    Map<String, String> ph = r.isNullAt(nLeft + 1) ? null : r.getJavaMap(nLeft + 1);
+                    boolean deleted = !r.isNullAt(nLeft + 2) && r.getBoolean(nLeft + 2);
+                    Object[] out = new Object[nLeft + parts.length];
+                    for (int i = 0; i < nLeft; i++) {
+                        out[i] = r.get(i);
+                    }
+                    for (int i = 0; i < parts.length; i++) {
+                        out[nLeft + i] = !covered(parts[i], features[i], hashes[i], sources, ph, deleted);
+                    }
+                    return RowFactory.create(out);
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.splice.connectors.featurestore;
+
+import io.splice.connectors.common.SpliceSinkConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+import java.util.List;
+import java.util.Map;
+
+/** Configuration of {@link FeatureStoreSinkConnector}; see connectors/README.md for the full table. */
+public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
+    public static final String TARGET_STORES = "featurestore.target.stores";
+    public static final String MAX_IN_FLIGHT = "featurestore.max.in.flight";
+    public static final String RETRY_MAX_ATTEMPTS = "featurestore.retry.max.attempts";
+    public static final String RETRY_BACKOFF_INITIAL_MS = "featurestore.retry.backoff.initial.ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "featurestore.retry.backoff.max.ms";
+    public static final String REQUEST_TIMEOUT_MS = "featurestore.request.timeout.ms";
+    public static final String DESCRIBE_FEATURE_GROUPS = "featurestore.describe.feature.groups";
+    public static final String EVENT_TIME_FEATURE_NAME = "featurestore.event.time.feature.name";
+    public static final String TTL_SECONDS = "featurestore.ttl.seconds";
+    public static final String DELETE_ON_TOMBSTONE = "featurestore.delete.on.tombstone";
+    public static final String DELETION_MODE = "featurestore.deletion.mode";
+    public static final String IDENTIFIER_CACHE_SIZE = "featurestore.identifier.cache.size";
+    public static final String CLOSE_TIMEOUT_MS = "featurestore.close.timeout.ms";
+    public static final String CONTROL_ENDPOINT_OVERRIDE = "featurestore.control.endpoint.override";
+
+    private static final String GROUP = "Feature Store";
+
+    public static final ConfigDef CONFIG_DEF = configDef();
+
+    public FeatureStoreSinkConfig(Map<?, ?> props) {
+        super(CONFIG_DEF, props);
+        for (String s : targetStores()) {
+            if (!s.equals("OnlineStore") && !s.equals("OfflineStore")) {
+                throw new ConfigException(TARGET_STORES, s, "expected OnlineStore and/or OfflineStore");
+            }
+        }
+    }
+
+    private static ConfigDef configDef() {
+        ConfigDef def = baseConfigDef();
+        int o = 0;
+        def.define(TARGET_STORES, Type.LIST, "OnlineStore", Importance.MEDIUM,
+                "TargetStores of PutRecord/DeleteRecord: OnlineStore (default: the S3 sink writes the offline "
+                        + "store), OfflineStore, or both; empty: omitted (every store of the feature group).",
+                GROUP, ++o, ConfigDef.Width.MEDIUM, "Target stores");
+        def.define(MAX_IN_FLIGHT, Type.INT, 64, ConfigDef.Range.between(1, 4096), Importance.HIGH,
+                "Records submitted and not yet acknowledged (requests in flight plus records waiting behind an "
+                        + "earlier record of the same record identifier).",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Max in flight");
+        def.define(RETRY_MAX_ATTEMPTS, Type.INT, 10, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                "Attempts per record for throttling, 5xx and network errors; then the record goes to the DLQ.",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Max attempts");
+        def.define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 100L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "First retry delay; doubles per attempt, with jitter (a random half of it).",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Initial backoff");
+        def.define(RETRY_BACKOFF_MAX_MS, Type.LONG, 20_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "Upper bound of the retry delay.", GROUP, ++o, ConfigDef.Width.SHORT, "Max backoff");
+        def.define(REQUEST_TIMEOUT_MS, Type.LONG, 10_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                "Timeout of one request attempt (a timed-out attempt is retried).",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Request timeout");
+        def.define(DESCRIBE_FEATURE_GROUPS, Type.BOOLEAN, true, Importance.MEDIUM,
+                "Call sagemaker:DescribeFeatureGroup once per feature group to learn its record identifier and "
+                        + "event time feature names (and the event time's type). false: the record identifier is the "
+                        + "join's online.record_identifier and the event time feature is " + EVENT_TIME_FEATURE_NAME + ".",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Describe feature groups");
+        def.define(EVENT_TIME_FEATURE_NAME, Type.STRING, "EventTime", Importance.LOW,
+                "Event time feature name when " + DESCRIBE_FEATURE_GROUPS + "=false.",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Event time feature");
+        def.define(TTL_SECONDS, Type.LONG, -1L, Importance.LOW,
+                "TtlDuration (seconds) sent with every PutRecord; -1: none (the feature group's default TTL applies).",
+                GROUP, ++o, ConfigDef.Width.SHORT, "TTL");
+        def.define(DELETE_ON_TOMBSTONE, Type.BOOLEAN, true, Importance.MEDIUM,
+                "A tombstone becomes DeleteRecord of the row's record identifier.",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Delete on tombstone");
+        def.define(DELETION_MODE, Type.STRING, "SoftDelete", ConfigDef.ValidString.in("SoftDelete", "HardDelete"),
+                Importance.LOW, "DeletionMode of DeleteRecord.", GROUP, ++o, ConfigDef.Width.SHORT, "Deletion mode");
+        def.define(IDENTIFIER_CACHE_SIZE, Type.INT, 100_000, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "Row keys remembered with their record identifier, for tombstones of joins whose record identifier "
+                        + "is not one of the row ids.",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Identifier cache");
+        def.define(CLOSE_TIMEOUT_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "How long stopping or losing partitions waits for requests in flight.",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Close timeout");
+        def.define(CONTROL_ENDPOINT_OVERRIDE, Type.STRING, "", Importance.LOW,
+                "Endpoint override of the SageMaker control plane (DescribeFeatureGroup); " + AWS_ENDPOINT_OVERRIDE
+                        + " applies to the Feature Store runtime only.",
+                GROUP, ++o, ConfigDef.Width.LONG, "Control plane endpoint");
+        return def;
+    }
+
+    public List<String> targetStores() {
+        return getList(TARGET_STORES);
+    }
+}

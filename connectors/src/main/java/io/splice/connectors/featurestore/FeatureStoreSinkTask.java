@@ -1,0 +1,469 @@
+package io.splice.connectors.featurestore;
+
+import io.splice.avro.serde.SpliceSerdeConfig;
+import io.splice.connectors.common.DeadLetters;
+import io.splice.connectors.common.StitchedInput;
+import io.splice.connectors.common.StitchedInput.Decoded;
+import io.splice.connectors.common.Version;
+import io.splice.core.merge.BadRecordException;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sagemaker.SageMakerClient;
+import software.amazon.awssdk.services.sagemaker.SageMakerClientBuilder;
+import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.SageMakerFeatureStoreRuntimeAsyncClient;
+import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.DeleteRecordRequest;
+import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.DeletionMode;
+import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.FeatureValue;
+import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.PutRecordRequest;
+import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.TargetStore;
+import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.TtlDuration;
+import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.TtlDurationUnit;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * The Feature Store online sink task.
+ *
+ * <p>Every record becomes one request (PutRecord, or DeleteRecord for a tombstone). Requests of different record
+ * identifiers run concurrently, up to {@code featurestore.max.in.flight}; a record waits for the previous record of
+ * the same identifier to be acknowledged (or dead-lettered), so the store sees each identifier's records in topic
+ * order. Throttling, 5xx and network errors are retried with exponential backoff and jitter up to
+ * {@code featurestore.retry.max.attempts}; then, as on a validation error, the record goes to the dead-letter
+ * queue with the reason. {@link #preCommit} returns, per partition, the lowest offset not yet acknowledged.
+ * Authentication and authorization errors fail the task (no record would succeed).
+ */
+public class FeatureStoreSinkTask extends SinkTask {
+    private static final Logger log = LoggerFactory.getLogger(FeatureStoreSinkTask.class);
+    private static final Set<String> FATAL_CODES = Set.of("AccessForbidden", "AccessDeniedException", "AccessDenied",
+            "UnrecognizedClientException", "InvalidSignatureException", "SignatureDoesNotMatch", "ExpiredToken",
+            "ExpiredTokenException", "InvalidClientTokenId", "MissingAuthenticationToken", "IncompleteSignature");
+
+    private FeatureStoreSinkConfig config;
+    private StitchedInput input;
+    private DeadLetters deadLetters;
+    private SageMakerFeatureStoreRuntimeAsyncClient runtime;
+    private SageMakerClient control;
+    private FeatureGroups groups;
+    private Semaphore permits;
+    private List<TargetStore> targetStores;
+    private TtlDuration ttl;
+    private DeletionMode deletionMode;
+    private int maxAttempts;
+    private long backoffInitialMs;
+    private long backoffMaxMs;
+
+    private final OffsetTracker tracker = new OffsetTracker();
+    private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
+    private final List<Reported> reported = new ArrayList<>();
+    private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+    private Map<String, String> identifierCache;
+    private final Stats stats = new Stats();
+
+    /** Counters, for logs, benchmarks and tests. */
+    public static final class Stats {
+        public final AtomicLong puts = new AtomicLong();
+        public final AtomicLong deletes = new AtomicLong();
+        public final AtomicLong retries = new AtomicLong();
+        public final AtomicLong deadLettered = new AtomicLong();
+
+        @Override
+        public String toString() {
+            return puts + " puts, " + deletes + " deletes, " + retries + " retries, " + deadLettered + " to the DLQ";
+        }
+    }
+
+    private record Refused(SinkRecord record, String reason) {
+    }
+
+    private record Reported(SinkRecord record, Future<Void> future) {
+    }
+
+    @Override
+    public String version() {
+        return Version.get();
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        config = new FeatureStoreSinkConfig(props);
+        input = new StitchedInput(config.definitions(), config.topics(), SpliceSerdeConfig.client(config.serdeConfigs()));
+        deadLetters = new DeadLetters(context);
+        int maxInFlight = config.getInt(FeatureStoreSinkConfig.MAX_IN_FLIGHT);
+        permits = new Semaphore(maxInFlight);
+        maxAttempts = config.getInt(FeatureStoreSinkConfig.RETRY_MAX_ATTEMPTS);
+        backoffInitialMs = config.getLong(FeatureStoreSinkConfig.RETRY_BACKOFF_INITIAL_MS);
+        backoffMaxMs = config.getLong(FeatureStoreSinkConfig.RETRY_BACKOFF_MAX_MS);
+        targetStores = config.targetStores().stream().map(TargetStore::fromValue).toList();
+        long ttlSeconds = config.getLong(FeatureStoreSinkConfig.TTL_SECONDS);
+        ttl = ttlSeconds > 0 ? TtlDuration.builder().unit(TtlDurationUnit.SECONDS).value((int) Math.min(Integer.MAX_VALUE, ttlSeconds)).build() : null;
+        deletionMode = DeletionMode.fromValue(config.getString(FeatureStoreSinkConfig.DELETION_MODE));
+        int cacheSize = config.getInt(FeatureStoreSinkConfig.IDENTIFIER_CACHE_SIZE);
+        identifierCache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                return size() > cacheSize;
+            }
+        };
+
+        Duration timeout = Duration.ofMillis(config.getLong(FeatureStoreSinkConfig.REQUEST_TIMEOUT_MS));
+        runtime = config.aws().apply(SageMakerFeatureStoreRuntimeAsyncClient.builder())
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                        .maxConcurrency(maxInFlight)
+                        .maxPendingConnectionAcquires(Math.max(10_000, maxInFlight * 4))
+                        .connectionAcquisitionTimeout(timeout.multipliedBy(3)))
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallAttemptTimeout(timeout))
+                .build();
+        if (config.getBoolean(FeatureStoreSinkConfig.DESCRIBE_FEATURE_GROUPS)) {
+            SageMakerClientBuilder b = SageMakerClient.builder().credentialsProvider(config.aws().credentials())
+                    .httpClientBuilder(ApacheHttpClient.builder());
+            String region = config.aws().region();
+            if (region != null && !region.isBlank()) {
+                b.region(Region.of(region));
+            }
+            String ep = config.getString(FeatureStoreSinkConfig.CONTROL_ENDPOINT_OVERRIDE);
+            if (ep != null && !ep.isBlank()) {
+                b.endpointOverride(URI.create(ep));
+            }
+            control = b.build();
+        }
+        groups = new FeatureGroups(control, config.getString(FeatureStoreSinkConfig.EVENT_TIME_FEATURE_NAME));
+        log.info("Feature Store sink task started (max.in.flight={}, target stores={})", maxInFlight, targetStores);
+    }
+
+    /** A prepared request: what to send and for which record. */
+    private record Op(SinkRecord record, TopicPartition tp, String orderKey, Supplier<CompletableFuture<?>> send,
+                      boolean delete) {
+    }
+
+    @Override
+    public void put(Collection<SinkRecord> records) {
+        checkFatal();
+        drainRefused();
+        // Prepare the whole batch first: anything that may throw (describe a group) happens before any submission.
+        List<Object> prepared = new ArrayList<>(records.size());
+        for (SinkRecord r : records) {
+            try {
+                prepared.add(prepare(r));
+            } catch (BadRecordException e) {
+                prepared.add(new Refused(r, e.describe()));
+            }
+        }
+        for (Object p : prepared) {
+            if (p instanceof Refused rf) {
+                TopicPartition tp = new TopicPartition(rf.record().topic(), rf.record().kafkaPartition());
+                tracker.submitted(tp, rf.record().kafkaOffset());
+                report(rf);
+            } else {
+                submit((Op) p);
+            }
+        }
+        drainRefused();
+    }
+
+    private Op prepare(SinkRecord r) {
+        Decoded d = input.decode(r);
+        TopicPartition tp = new TopicPartition(r.topic(), r.kafkaPartition());
+        FeatureGroups.Group group = groups.of(d.join());
+        if (d.isTombstone()) {
+            if (!config.getBoolean(FeatureStoreSinkConfig.DELETE_ON_TOMBSTONE)) {
+                return new Op(r, tp, null, null, true);
+            }
+            String id = RecordMapper.identifierFromRowKey(d.join(), d.rowKey());
+            if (id == null) {
+                id = identifierCache.get(d.join().id() + "\u0000" + d.rowKey());
+            }
+            if (id == null) {
+                throw new BadRecordException("unknown-identifier", "tombstone for row key '" + d.rowKey() + "' of "
+                        + d.join().id() + ": its record identifier (" + d.join().recordIdentifier() + ") is not a row id "
+                        + "and the row was not seen by this task, so the record to delete is unknown");
+            }
+            long when = r.timestamp() != null && r.timestamp() >= 0 ? r.timestamp() : System.currentTimeMillis();
+            DeleteRecordRequest.Builder del = DeleteRecordRequest.builder().featureGroupName(group.name())
+                    .recordIdentifierValueAsString(id).eventTime(RecordMapper.eventTime(when, group.eventTimeFractional()))
+                    .deletionMode(deletionMode);
+            if (!targetStores.isEmpty()) {
+                del.targetStores(targetStores);
+            }
+            DeleteRecordRequest req = del.build();
+            return new Op(r, tp, group.name() + "\u0000" + id, () -> runtime.deleteRecord(req), true);
+        }
+        String id = RecordMapper.identifier(d.join(), d.value());
+        List<FeatureValue> values = RecordMapper.record(d.join(), group, id, d.value());
+        PutRecordRequest.Builder put = PutRecordRequest.builder().featureGroupName(group.name()).record(values);
+        if (!targetStores.isEmpty()) {
+            put.targetStores(targetStores);
+        }
+        if (ttl != null) {
+            put.ttlDuration(ttl);
+        }
+        PutRecordRequest req = put.build();
+        identifierCache.put(d.join().id() + "\u0000" + d.rowKey(), id);
+        return new Op(r, tp, group.name() + "\u0000" + id, () -> runtime.putRecord(req), false);
+    }
+
+    private void submit(Op op) {
+        tracker.submitted(op.tp(), op.record().kafkaOffset());
+        if (op.send() == null) { // tombstone with deletes disabled
+            tracker.done(op.tp(), op.record().kafkaOffset());
+            return;
+        }
+        acquirePermit();
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> prev = tails.put(op.orderKey(), mine);
+        CompletableFuture<Void> start = prev == null ? CompletableFuture.completedFuture(null) : prev;
+        start.whenComplete((x, t) -> attempt(op, 1).whenComplete((ok, err) -> {
+            try {
+                if (err == null) {
+                    (op.delete() ? stats.deletes : stats.puts).incrementAndGet();
+                    tracker.done(op.tp(), op.record().kafkaOffset());
+                } else {
+                    Throwable cause = unwrap(err);
+                    if (cause instanceof FatalError) {
+                        fatal.compareAndSet(null, cause.getCause() == null ? cause : cause.getCause());
+                    } else {
+                        refused.add(new Refused(op.record(), cause.getMessage()));
+                    }
+                }
+            } finally {
+                permits.release();
+                tails.remove(op.orderKey(), mine);
+                mine.complete(null);
+            }
+        }));
+    }
+
+    private void acquirePermit() {
+        try {
+            while (!permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                checkFatal();
+                drainRefused();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while waiting for requests in flight", e);
+        }
+    }
+
+    /** Marks a failure that no retry or DLQ can fix (credentials, permissions). */
+    private static final class FatalError extends RuntimeException {
+        FatalError(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private static final class Rejected extends RuntimeException {
+        Rejected(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private CompletableFuture<Void> attempt(Op op, int n) {
+        CompletableFuture<?> call;
+        try {
+            call = op.send().get();
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        return call.handle((ok, err) -> {
+            if (err == null) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            Throwable cause = unwrap(err);
+            Kind kind = classify(cause);
+            if (kind == Kind.RETRY && n < maxAttempts) {
+                stats.retries.incrementAndGet();
+                long delay = backoff(n);
+                return CompletableFuture.supplyAsync(() -> attempt(op, n + 1),
+                        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)).thenCompose(f -> f);
+            }
+            if (kind == Kind.FATAL) {
+                return CompletableFuture.<Void>failedFuture(new FatalError(cause));
+            }
+            String why = describe(cause);
+            if (kind == Kind.RETRY) {
+                why = "gave up after " + n + " attempts: " + why;
+            }
+            return CompletableFuture.<Void>failedFuture(new Rejected((op.delete() ? "DeleteRecord" : "PutRecord")
+                    + " refused: " + why));
+        }).thenCompose(f -> f);
+    }
+
+    private enum Kind { RETRY, REJECT, FATAL }
+
+    static Kind classify(Throwable t) {
+        if (t instanceof AwsServiceException e) {
+            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+            if (code != null && FATAL_CODES.contains(code) || e.statusCode() == 401 || e.statusCode() == 403) {
+                return Kind.FATAL;
+            }
+            if (e.statusCode() >= 500 || e.statusCode() == 429 || e.isThrottlingException()
+                    || code != null && (code.contains("Throttl") || code.equals("ServiceUnavailable"))) {
+                return Kind.RETRY;
+            }
+            return Kind.REJECT;
+        }
+        if (t instanceof SdkClientException || t instanceof java.io.IOException
+                || t instanceof java.util.concurrent.TimeoutException) {
+            return Kind.RETRY;
+        }
+        if (t instanceof SdkException e && e.retryable()) {
+            return Kind.RETRY;
+        }
+        return Kind.REJECT;
+    }
+
+    private static String describe(Throwable t) {
+        if (t instanceof AwsServiceException e && e.awsErrorDetails() != null) {
+            return e.awsErrorDetails().errorCode() + " (HTTP " + e.statusCode() + "): " + e.awsErrorDetails().errorMessage();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    /** Exponential backoff with jitter: a random delay in [d/2, d], d = min(max, initial * 2^(n-1)). */
+    long backoff(int attempt) {
+        long d = Math.min(backoffMaxMs, backoffInitialMs * (1L << Math.min(30, attempt - 1)));
+        if (d <= 1) {
+            return d;
+        }
+        return d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private void report(Refused r) {
+        stats.deadLettered.incrementAndGet();
+        reported.add(new Reported(r.record(), deadLetters.report(r.record(), new ConnectException(r.reason()))));
+    }
+
+    /** Reports refused records (on the task thread) and marks the reported ones done. */
+    private void drainRefused() {
+        Refused r;
+        while ((r = refused.poll()) != null) {
+            report(r);
+        }
+        reported.removeIf(rep -> {
+            if (!rep.future().isDone()) {
+                return false;
+            }
+            try {
+                rep.future().get();
+            } catch (Exception e) {
+                throw new ConnectException("Could not write to the dead-letter queue", unwrap(e));
+            }
+            tracker.done(new TopicPartition(rep.record().topic(), rep.record().kafkaPartition()), rep.record().kafkaOffset());
+            return true;
+        });
+    }
+
+    private void checkFatal() {
+        Throwable t = fatal.get();
+        if (t != null) {
+            throw new ConnectException("The Feature Store refuses the sink's requests: " + describe(t), t);
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        checkFatal();
+        drainRefused();
+        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+        tracker.committable().forEach((tp, offset) -> {
+            if (currentOffsets.containsKey(tp)) {
+                out.put(tp, new OffsetAndMetadata(offset));
+            }
+        });
+        return out;
+    }
+
+    /** Waits until nothing is in flight (bounded); true if everything was acknowledged or dead-lettered. */
+    public boolean awaitIdle(long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true) {
+            drainRefused();
+            if (tracker.pending() == 0 && fatal.get() == null) {
+                return true;
+            }
+            if (fatal.get() != null || System.nanoTime() >= deadline) {
+                return false;
+            }
+            try {
+                CompletableFuture<?>[] inflight = tails.values().toArray(new CompletableFuture<?>[0]);
+                if (inflight.length > 0) {
+                    CompletableFuture.anyOf(inflight).get(20, TimeUnit.MILLISECONDS);
+                } else {
+                    reported.stream().findFirst().map(Reported::future).orElse(CompletableFuture.completedFuture(null))
+                            .get(20, TimeUnit.MILLISECONDS);
+                }
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ignored) {
+                // loop
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    @Override
+    public void close(Collection<TopicPartition> partitions) {
+        awaitIdle(config.getLong(FeatureStoreSinkConfig.CLOSE_TIMEOUT_MS));
+        for (TopicPartition tp : partitions) {
+            tracker.forget(tp);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (config != null) {
+            awaitIdle(config.getLong(FeatureStoreSinkConfig.CLOSE_TIMEOUT_MS));
+        }
+        if (runtime != null) {
+            runtime.close();
+        }
+        if (control != null) {
+            control.close();
+        }
+        log.info("Feature Store sink task stopped: {}", stats);
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+}

@@ -1,0 +1,240 @@
+package io.splice.connectors.featurestore;
+
+import io.splice.avro.StitchedRecord;
+import io.splice.connectors.testing.FakeContext;
+import io.splice.connectors.testing.TestData;
+import io.splice.local.featurestore.FeatureGroupSpec;
+import io.splice.local.featurestore.FeatureStoreEndpoint;
+import io.splice.local.featurestore.Write;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static io.splice.connectors.testing.TestData.CARDS_TOPIC;
+import static io.splice.connectors.testing.TestData.DAY1;
+import static io.splice.connectors.testing.TestData.TOPIC;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Feature Store sink task driven directly, against the local Feature Store endpoint through the real SDK. */
+class FeatureStoreSinkTaskTest {
+    private FeatureStoreEndpoint endpoint;
+    private final List<FeatureStoreSinkTask> tasks = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        endpoint = FeatureStoreEndpoint.start();
+        endpoint.createFeatureGroup(paymentsGroup());
+        endpoint.createFeatureGroup(FeatureGroupSpec.of("cards_v1", "card_id", "EventTime")
+                .withFeature("card_id", "String").withFeature("EventTime", "String").withFeature("limit_usd", "Integral"));
+    }
+
+    static FeatureGroupSpec paymentsGroup() {
+        return FeatureGroupSpec.of("payments_v2", "card_id", "EventTime")
+                .withFeature("card_id", "String").withFeature("EventTime", "String")
+                .withFeature("txn_count_1h", "Integral").withFeature("txn_amount_24h", "Fractional")
+                .withFeature("risk_score", "Fractional").withFeature("segment", "String")
+                .withFeature("is_vip", "String").withFeature("n_devices", "Integral").withFeature("ratio", "Fractional");
+    }
+
+    @AfterEach
+    void stop() {
+        tasks.forEach(FeatureStoreSinkTask::stop);
+        endpoint.close();
+    }
+
+    private Map<String, String> config(Map<String, String> extra) {
+        Map<String, String> c = new HashMap<>();
+        c.put("splice.definitions.yaml", TestData.DEFINITIONS);
+        c.put("schema.registry.url", TestData.REGISTRY_URL);
+        c.put("aws.region", "us-east-1");
+        c.put("aws.access.key.id", "local");
+        c.put("aws.secret.access.key", "local");
+        c.put("aws.endpoint.override", endpoint.endpoint().toString());
+        c.put("featurestore.control.endpoint.override", endpoint.endpoint().toString());
+        c.put("featurestore.retry.backoff.initial.ms", "5");
+        c.put("featurestore.retry.backoff.max.ms", "100");
+        c.putAll(extra);
+        return c;
+    }
+
+    private FeatureStoreSinkTask task(FakeContext ctx, Map<String, String> extra) {
+        FeatureStoreSinkTask t = new FeatureStoreSinkTask();
+        t.initialize(ctx);
+        t.start(config(extra));
+        tasks.add(t);
+        return t;
+    }
+
+    private static String iso(long ms) {
+        return Instant.ofEpochMilli(ms).toString().replace("Z", "").concat(ms % 1000 == 0 ? ".000Z" : "Z");
+    }
+
+    @Test
+    void everyRecordLandsWithItsValuesAsStringsAndOnlyAcknowledgedOffsetsAreCommitted() {
+        // Given 300 revisions of 40 cards over two partitions, the Feature Store answering after 50 ms
+        FakeContext ctx = new FakeContext(true);
+        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "16"));
+        endpoint.faults().latency(Duration.ofMillis(50));
+        List<SinkRecord> records = new ArrayList<>();
+        Map<String, StitchedRecord> latest = new LinkedHashMap<>();
+        for (int i = 0; i < 300; i++) {
+            StitchedRecord v = TestData.payment("r" + i, "c" + (i % 40), DAY1 + i * 1000L, 1, i, i * 0.25);
+            records.add(TestData.sinkRecord(TOPIC, i % 2, i / 2, DAY1 + i, "r" + i, v));
+            latest.put("c" + (i % 40), v);
+        }
+
+        // When they are put; preCommit right away and once everything is acknowledged
+        task.put(records);
+        Map<TopicPartition, OffsetAndMetadata> early = task.preCommit(current(150));
+        assertTrue(task.awaitIdle(30_000));
+        Map<TopicPartition, OffsetAndMetadata> done = task.preCommit(current(150));
+
+        // Then early commits stop below the unacknowledged records and the final ones cover everything
+        assertTrue(early.values().stream().allMatch(o -> o.offset() < 150), early.toString());
+        assertEquals(Map.of(new TopicPartition(TOPIC, 0), 150L, new TopicPartition(TOPIC, 1), 150L),
+                done.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())));
+        // and every card holds its latest revision, every value a string, nulls omitted
+        assertEquals(40, endpoint.identifiers("payments_v2").size());
+        StitchedRecord c7 = latest.get("c7");
+        Map<String, String> stored = endpoint.record("payments_v2", "c7").orElseThrow();
+        assertEquals(Map.of("card_id", "c7", "EventTime", iso(c7.getTs()),
+                "txn_count_1h", c7.getValues().get("txn_count_1h").toString(),
+                "txn_amount_24h", new java.math.BigDecimal(c7.getValues().get("txn_amount_24h").toString()).stripTrailingZeros().toPlainString(),
+                "segment", c7.getValues().get("segment").toString(), "is_vip", c7.getValues().get("is_vip").toString(),
+                "n_devices", c7.getValues().get("n_devices").toString(), "ratio", "0.5"), stored);
+        assertEquals(300, endpoint.writes().size());
+        assertEquals(300L, task.stats().puts.get());
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> current(long next) {
+        return Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(next), new TopicPartition(TOPIC, 1),
+                new OffsetAndMetadata(next));
+    }
+
+    @Test
+    void underThrottlingAndUnavailabilityNothingIsLostAndNothingIsWrittenTwiceOrOutOfOrder() {
+        // Given 30 % of calls throttled and 5 % answered 503
+        endpoint.faults().seed(42).throttle(0.30).unavailable(0.05);
+        FakeContext ctx = new FakeContext(true);
+        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "64", "featurestore.retry.max.attempts", "40"));
+        List<SinkRecord> records = new ArrayList<>();
+        Map<String, List<String>> produced = new HashMap<>();
+        int n = 2000;
+        for (int i = 0; i < n; i++) {
+            String card = "c" + (i % 50);
+            StitchedRecord v = TestData.payment("r" + i, card, DAY1 + i * 1000L, 1, i, 1.0);
+            records.add(TestData.sinkRecord(TOPIC, i % 3, i / 3, DAY1 + i, "r" + i, v));
+            produced.computeIfAbsent(card, k -> new ArrayList<>()).add(Long.toString(i));
+        }
+
+        // When they are put in batches of 500
+        for (int i = 0; i < n; i += 500) {
+            task.put(records.subList(i, i + 500));
+        }
+        assertTrue(task.awaitIdle(60_000));
+
+        // Then each card's accepted writes are exactly its records, once each, in topic order
+        Map<String, List<String>> written = new HashMap<>();
+        for (Write w : endpoint.writes()) {
+            written.computeIfAbsent(w.recordIdentifier(), k -> new ArrayList<>()).add(w.record().get("txn_count_1h"));
+            assertTrue(w.applied(), "each write is newer than the previous one of its card");
+        }
+        assertEquals(produced, written);
+        assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
+        assertTrue(endpoint.injectedFaults() > n / 4, "faults were injected: " + endpoint.injectedFaults());
+        assertEquals(endpoint.injectedFaults(), task.stats().retries.get());
+        Map<TopicPartition, OffsetAndMetadata> committed = task.preCommit(Map.of(new TopicPartition(TOPIC, 0),
+                new OffsetAndMetadata(0), new TopicPartition(TOPIC, 1), new OffsetAndMetadata(0), new TopicPartition(TOPIC, 2),
+                new OffsetAndMetadata(0)));
+        assertEquals(List.of(667L, 667L, 666L), List.of(committed.get(new TopicPartition(TOPIC, 0)).offset(),
+                committed.get(new TopicPartition(TOPIC, 1)).offset(), committed.get(new TopicPartition(TOPIC, 2)).offset()));
+    }
+
+    @Test
+    void refusedRecordsReachTheDeadLetterQueueWithTheirReasonAndTheRestGoesOn() {
+        // Given a feature group that does not define 'segment', a record with a string for a long feature, and
+        // later a Feature Store that throttles everything
+        endpoint.createFeatureGroup(new FeatureGroupSpec("payments_v2", "card_id", "EventTime",
+                paymentsGroup().featureDefinitions().entrySet().stream().filter(e -> !e.getKey().equals("segment"))
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), null));
+        FakeContext ctx = new FakeContext(true);
+        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.retry.max.attempts", "3"));
+        StitchedRecord ok = TestData.payment("r0", "c0", DAY1, 1, 0, 1.0);
+        ok.getValues().put("segment", null);
+        StitchedRecord undefinedFeature = TestData.payment("r1", "c1", DAY1, 1, 1, 1.0);
+        StitchedRecord wrongType = TestData.payment("r2", "c2", DAY1, 1, 2, 1.0);
+        wrongType.getValues().put("segment", null);
+        wrongType.getValues().put("txn_count_1h", "lots");
+        StitchedRecord throttled = TestData.payment("r3", "c3", DAY1, 1, 3, 1.0);
+        throttled.getValues().put("segment", null);
+
+        // When they are put
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r0", ok), TestData.sinkRecord(TOPIC, 0, 1, DAY1, "r1", undefinedFeature),
+                TestData.sinkRecord(TOPIC, 0, 2, DAY1, "r2", wrongType)));
+        assertTrue(task.awaitIdle(10_000));
+        endpoint.faults().throttle(1.0);
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 3, DAY1, "r3", throttled)));
+        assertTrue(task.awaitIdle(10_000));
+
+        // Then the good record landed, the three others are in the DLQ with why, and all offsets are committable
+        assertTrue(endpoint.record("payments_v2", "c0").isPresent());
+        Map<Long, String> dlq = ctx.deadLetters.stream().collect(Collectors.toMap(d -> d.record().kafkaOffset(), d -> d.error().getMessage()));
+        assertEquals(List.of(1L, 2L, 3L), dlq.keySet().stream().sorted().toList());
+        assertTrue(dlq.get(1L).startsWith("PutRecord refused: ValidationError (HTTP 400)") && dlq.get(1L).contains("segment"), dlq.get(1L));
+        assertTrue(dlq.get(2L).startsWith("wrong-type:"), dlq.get(2L));
+        assertTrue(dlq.get(3L).contains("gave up after 3 attempts: ThrottlingException (HTTP 400)"), dlq.get(3L));
+        assertEquals(4L, task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(4))).get(new TopicPartition(TOPIC, 0)).offset());
+    }
+
+    @Test
+    void anOlderEventTimeDoesNotOverwriteTheNewerRecord() {
+        FakeContext ctx = new FakeContext(true);
+        FeatureStoreSinkTask task = task(ctx, Map.of());
+        // Given card c1 at 10:00 (count 10), then a late revision of another row of c1 at 09:00 (count 9)
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r10", TestData.payment("r10", "c1", DAY1 + 36_000_000L, 1, 10, 1.0)),
+                TestData.sinkRecord(TOPIC, 0, 1, DAY1, "r9", TestData.payment("r9", "c1", DAY1 + 32_400_000L, 1, 9, 1.0))));
+        assertTrue(task.awaitIdle(10_000));
+        // Then both were sent and the store kept the 10:00 one
+        assertEquals(List.of(true, false), endpoint.writes().stream().map(Write::applied).toList());
+        assertEquals("10", endpoint.record("payments_v2", "c1").orElseThrow().get("txn_count_1h"));
+        assertEquals("2025-10-01T10:00:00.000Z", endpoint.record("payments_v2", "c1").orElseThrow().get("EventTime"));
+    }
+
+    @Test
+    void tombstonesBecomeDeleteRecordOfTheRowsRecordIdentifier() {
+        FakeContext ctx = new FakeContext(true);
+        FeatureStoreSinkTask task = task(ctx, Map.of());
+        // Given card k1 of the cards join (row key = card id) and row r1 of payments (card c9)
+        task.put(List.of(TestData.sinkRecord(CARDS_TOPIC, 0, 0, DAY1, "k1", TestData.card("k1", DAY1, 1, 500)),
+                TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r1", TestData.payment("r1", "c9", DAY1, 1, 1, 1.0))));
+        assertTrue(task.awaitIdle(10_000));
+        assertTrue(endpoint.record("cards_v1", "k1").isPresent());
+        assertTrue(endpoint.record("payments_v2", "c9").isPresent());
+
+        // When both rows are deleted (tombstones), and a row this task never saw is deleted too
+        task.put(List.of(TestData.sinkRecord(CARDS_TOPIC, 0, 1, DAY1 + 60_000, "k1", null),
+                TestData.sinkRecord(TOPIC, 0, 1, DAY1 + 60_000, "r1", null),
+                TestData.sinkRecord(TOPIC, 0, 2, DAY1 + 60_000, "r77", null)));
+        assertTrue(task.awaitIdle(10_000));
+
+        // Then both records are gone, and the unknown row's tombstone is in the DLQ with the reason
+        assertTrue(endpoint.record("cards_v1", "k1").isEmpty());
+        assertTrue(endpoint.record("payments_v2", "c9").isEmpty());
+        assertEquals(2, endpoint.writes().stream().filter(w -> w.operation() == Write.Operation.DELETE && w.applied()).count());
+        assertEquals(1, ctx.deadLetters.size());
+        assertTrue(ctx.deadLetters.get(0).error().getMessage().startsWith("unknown-identifier:"), ctx.deadLetters.get(0).error().getMessage());
+    }
+}

@@ -1,0 +1,457 @@
+package io.splice.connectors.s3;
+
+import io.splice.avro.StitchedRecord;
+import io.splice.connectors.testing.FakeContext;
+import io.splice.connectors.testing.S3Testing;
+import io.splice.connectors.testing.TestData;
+import io.splice.local.s3.S3Endpoint;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static io.splice.connectors.testing.TestData.DAY1;
+import static io.splice.connectors.testing.TestData.DAY_MS;
+import static io.splice.connectors.testing.TestData.TOPIC;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The S3 offline sink task driven directly (a small consumer loop stands in for the worker) against S3Proxy. */
+class S3OfflineSinkTaskTest {
+    private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
+    private static final AtomicInteger BUCKETS = new AtomicInteger();
+
+    private static S3Endpoint s3;
+    private static S3Client client;
+
+    @BeforeAll
+    static void startS3() {
+        s3 = S3Endpoint.transientStore();
+        client = S3Testing.client(s3);
+    }
+
+    @AfterAll
+    static void stopS3() {
+        client.close();
+        s3.close();
+    }
+
+    private static String newBucket() {
+        String b = "offline-" + BUCKETS.incrementAndGet();
+        client.createBucket(c -> c.bucket(b));
+        return b;
+    }
+
+    private static Map<String, String> config(String bucket, Map<String, String> extra) {
+        Map<String, String> c = new HashMap<>();
+        c.put("splice.definitions.yaml", TestData.DEFINITIONS);
+        c.put("schema.registry.url", TestData.REGISTRY_URL);
+        c.put("aws.region", "us-east-1");
+        c.put("aws.access.key.id", S3Endpoint.ACCESS_KEY);
+        c.put("aws.secret.access.key", S3Endpoint.SECRET_KEY);
+        c.put("aws.endpoint.override", s3.endpoint().toString());
+        c.put("s3.path.style.access", "true");
+        c.put("s3.prefix", "s3://" + bucket + "/offline");
+        c.put("rotate.interval.ms", "-1");
+        c.putAll(extra);
+        return c;
+    }
+
+    /** Record {@code i}: row r{i} of card c{i % 7}; days change every {@code dayEvery} records (alternating). */
+    private static SinkRecord record(int i, int dayEvery) {
+        long ts = DAY1 + ((i / dayEvery) % 2) * DAY_MS + i * 1000L;
+        StitchedRecord v = TestData.payment("r" + i, "c" + (i % 7), ts, 1, i, i * 1.5);
+        return TestData.sinkRecord(TOPIC, 0, i, DAY1 + i * 1000L, "r" + i, v);
+    }
+
+    /**
+     * A stand-in for WorkerSinkTask: feeds batches from the position, honours rewinds and pauses, and commits what
+     * preCommit returns. {@link #crash()} forgets the task without stopping it, as a dead worker would.
+     */
+    private static final class Consumer {
+        final List<SinkRecord> log;
+        final Function<AtomicLong, S3OfflineSinkTask> factory;
+        final Map<String, String> config;
+        final AtomicLong clock = new AtomicLong(1_000_000);
+        FakeContext context;
+        S3OfflineSinkTask task;
+        long position;
+        long committed;
+
+        Consumer(List<SinkRecord> log, Map<String, String> config, Function<AtomicLong, S3OfflineSinkTask> factory) {
+            this.log = log;
+            this.config = config;
+            this.factory = factory;
+            startTask();
+        }
+
+        void startTask() {
+            context = new FakeContext(true, TP);
+            task = factory.apply(clock);
+            task.initialize(context);
+            task.start(config);
+            task.open(List.of(TP));
+            position = committed;
+        }
+
+        /** Delivers {@code batches} batches of up to {@code size} records (or empty polls while paused). */
+        void poll(int batches, int size) {
+            for (int b = 0; b < batches; b++) {
+                Long rewind = context.rewinds.remove(TP);
+                if (rewind != null) {
+                    position = rewind;
+                }
+                List<SinkRecord> batch = new ArrayList<>();
+                if (!context.paused.contains(TP)) {
+                    while (batch.size() < size && position < log.size()) {
+                        batch.add(log.get((int) position++));
+                    }
+                }
+                clock.addAndGet(100);
+                task.put(batch);
+                commit();
+            }
+        }
+
+        void commit() {
+            Map<TopicPartition, OffsetAndMetadata> c = task.preCommit(Map.of(TP, new OffsetAndMetadata(position)));
+            if (c.containsKey(TP)) {
+                assertTrue(c.get(TP).offset() >= committed, "commits never go back");
+                committed = c.get(TP).offset();
+            }
+        }
+
+        void crash() {
+            task = null;
+            startTask();
+        }
+    }
+
+    private static S3OfflineSinkTask defaultTask(AtomicLong clock) {
+        return new S3OfflineSinkTask(S3OfflineSinkTask::defaultClient, clock::get);
+    }
+
+    private static List<String> parquetKeys(String bucket) {
+        return S3Testing.keys(client, bucket, "offline/").stream().filter(k -> k.endsWith(".parquet")).toList();
+    }
+
+    @Test
+    void segmentsBecomeOneParquetObjectPerDayNamedByTheirFirstOffsetWithTypedColumns() {
+        // Given 25 records, the first 12 on 2025-10-01 and the rest on 2025-10-02, and flush.size=10
+        String bucket = newBucket();
+        List<SinkRecord> log = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            long ts = DAY1 + (i < 12 ? 0 : DAY_MS) + i * 1000L;
+            log.add(TestData.sinkRecord(TOPIC, 0, i, DAY1 + i, "r" + i, TestData.payment("r" + i, "c" + i, ts, 1, i, i * 1.5)));
+        }
+        Consumer consumer = new Consumer(log, config(bucket, Map.of("flush.size", "10")), S3OfflineSinkTaskTest::defaultTask);
+
+        // When they are delivered in batches of 4
+        consumer.poll(10, 4);
+
+        // Then the two full segments are written, one object per day, named by the first offset of that day
+        String folder = "offline/payments_v2/";
+        assertEquals(List.of(
+                folder + "ds=2025-10-01/" + TOPIC + "+0+00000000000000000000.parquet",
+                folder + "ds=2025-10-01/" + TOPIC + "+0+00000000000000000010.parquet",
+                folder + "ds=2025-10-02/" + TOPIC + "+0+00000000000000000012.parquet"), parquetKeys(bucket));
+        // and only their end is committed: the last 5 records wait for their segment
+        assertEquals(20, consumer.committed);
+
+        // And the rows read back with Parquet carry typed feature columns and the bookkeeping columns
+        Path first = S3Testing.download(client, bucket, folder + "ds=2025-10-01/" + TOPIC + "+0+00000000000000000000.parquet");
+        MessageType schema = S3Testing.parquetSchema(first);
+        assertEquals(List.of("row_key", "ts", "keys", "txn_count_1h", "txn_amount_24h", "risk_score", "segment", "is_vip",
+                "n_devices", "ratio", "sources", "feature_version", "part_hashes", "revision", "write_time", "is_deleted",
+                "kafka_partition", "kafka_offset"), schema.getFields().stream().map(f -> f.getName()).toList());
+        assertEquals(PrimitiveTypeName.INT64, schema.getType("txn_count_1h").asPrimitiveType().getPrimitiveTypeName());
+        assertEquals(PrimitiveTypeName.DOUBLE, schema.getType("txn_amount_24h").asPrimitiveType().getPrimitiveTypeName());
+        assertEquals(PrimitiveTypeName.BOOLEAN, schema.getType("is_vip").asPrimitiveType().getPrimitiveTypeName());
+        assertEquals(PrimitiveTypeName.INT32, schema.getType("n_devices").asPrimitiveType().getPrimitiveTypeName());
+        assertEquals(PrimitiveTypeName.FLOAT, schema.getType("ratio").asPrimitiveType().getPrimitiveTypeName());
+        assertEquals(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MILLIS),
+                schema.getType("ts").getLogicalTypeAnnotation());
+        assertEquals(LogicalTypeAnnotation.mapType(), schema.getType("sources").getLogicalTypeAnnotation());
+        assertEquals("SNAPPY", S3Testing.codec(first));
+        List<GenericRecord> rows = S3Testing.rows(first);
+        assertEquals(10, rows.size());
+        GenericRecord r3 = rows.get(3);
+        assertEquals("r3", r3.get("row_key").toString());
+        assertEquals(DAY1 + 3000L, r3.get("ts"));
+        assertEquals(3L, r3.get("txn_count_1h"));
+        assertEquals(4.5, r3.get("txn_amount_24h"));
+        assertNull(r3.get("risk_score"));
+        assertEquals("seg-0", r3.get("segment").toString());
+        assertEquals(false, r3.get("is_vip"));
+        assertEquals(3, r3.get("n_devices"));
+        assertEquals("c3", stringMap(r3.get("keys")).get("card_id"));
+        assertEquals("missing", stringMap(r3.get("sources")).get("risk_score"));
+        assertEquals("backfill", stringMap(r3.get("sources")).get("txn_count_1h"));
+        assertEquals("0123456789abcdef", stringMap(r3.get("part_hashes")).get("card_txn"));
+        assertEquals("v2", r3.get("feature_version").toString());
+        assertEquals(1L, r3.get("revision"));
+        assertEquals(DAY1 + 3, r3.get("write_time"));
+        assertEquals(false, r3.get("is_deleted"));
+        assertEquals(3L, r3.get("kafka_offset"));
+        assertEquals(2, S3Testing.rows(client, bucket, folder + "ds=2025-10-01/" + TOPIC + "+0+00000000000000000010.parquet").size());
+        assertEquals(8, S3Testing.rows(client, bucket, folder + "ds=2025-10-02/" + TOPIC + "+0+00000000000000000012.parquet").size());
+        first.toFile().delete();
+        consumer.task.stop();
+    }
+
+    private static Map<String, String> stringMap(Object m) {
+        Map<String, String> out = new HashMap<>();
+        ((Map<?, ?>) m).forEach((k, v) -> out.put(k.toString(), v.toString()));
+        return out;
+    }
+
+    @Test
+    void recordTimeRotationCutsAtTheSameOffsetsWhateverTheBatching() {
+        // Given records one second apart and rotate.interval.ms=7s (flush.size large)
+        List<SinkRecord> log = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            log.add(TestData.sinkRecord(TOPIC, 0, i, DAY1 + i * 1000L, "r" + i, TestData.payment("r" + i, "c", DAY1, 1, i, 1.0)));
+        }
+        Map<Integer, List<String>> keysByBatchSize = new TreeMap<>();
+        for (int batch : new int[]{1, 4, 30}) {
+            String bucket = newBucket();
+                Consumer c = new Consumer(log, config(bucket, Map.of("flush.size", "1000", "rotate.interval.ms", "7000")),
+                    S3OfflineSinkTaskTest::defaultTask);
+            // When they are delivered one by one, four at a time, or all at once
+            c.poll(31, batch);
+            keysByBatchSize.put(batch, parquetKeys(bucket).stream().map(k -> k.substring(k.lastIndexOf('+') + 1)).toList());
+            assertEquals(28, c.committed);
+            c.task.stop();
+        }
+        // Then the objects are the same: a new one every 7 seconds of record time
+        List<String> expected = List.of("00000000000000000000.parquet", "00000000000000000007.parquet",
+                "00000000000000000014.parquet", "00000000000000000021.parquet");
+        assertEquals(Map.of(1, expected, 4, expected, 30, expected), keysByBatchSize);
+    }
+
+    @Test
+    void killingTheTaskMidBatchAndRestartingLosesAndDuplicatesNoOffset() {
+        // Given 195 records whose day alternates every 4 records (segments of 15 span both days: 2 objects each),
+        // and an S3 client that dies on the 4th, 9th and 10th PUT (first object of a segment written, second not)
+        String bucket = newBucket();
+        List<SinkRecord> log = new ArrayList<>();
+        for (int i = 0; i < 195; i++) {
+            log.add(record(i, 4));
+        }
+        AtomicInteger puts = new AtomicInteger();
+        Function<S3OfflineSinkConfig, S3Client> flaky = cfg -> new FailingS3(S3OfflineSinkTask.defaultClient(cfg),
+                n -> n == 4 || n == 9 || n == 10, puts);
+        Map<String, String> cfg = config(bucket, Map.of("flush.size", "15", "retry.backoff.ms", "200"));
+        Consumer consumer = new Consumer(log, cfg, clock -> new S3OfflineSinkTask(flaky, clock::get));
+
+        // When it runs for a while (failed uploads rewind and pause the partition), is killed mid-way without
+        // stopping (no commit of its open segment), restarted, and runs to the end
+        consumer.poll(20, 7);
+        assertTrue(consumer.committed > 0 && consumer.committed < 195, "killed mid-way, committed " + consumer.committed);
+        assertFalse(consumer.context.rewinds.isEmpty() && consumer.task.stats().failedFlushes == 0);
+        consumer.crash();
+        consumer.poll(200, 7);
+
+        // Then everything is committed, and every offset is in exactly one row across all objects
+        assertEquals(195, consumer.committed);
+        Map<Long, Integer> seen = new TreeMap<>();
+        for (String key : parquetKeys(bucket)) {
+            for (GenericRecord r : S3Testing.rows(client, bucket, key)) {
+                seen.merge((Long) r.get("kafka_offset"), 1, Integer::sum);
+                String day = key.substring(key.indexOf("ds=") + 3, key.indexOf("ds=") + 13);
+                assertEquals(day, java.time.LocalDate.ofInstant(java.time.Instant.ofEpochMilli((Long) r.get("ts")),
+                        java.time.ZoneOffset.UTC).toString(), "row in the folder of its day");
+            }
+        }
+        assertEquals(195, seen.size(), "no missing offset");
+        assertEquals(List.of(1), seen.values().stream().distinct().toList(), "no duplicate offset");
+        assertEquals(0L, seen.keySet().iterator().next());
+        assertTrue(puts.get() > 26, "failures forced rewrites: " + puts.get() + " PUTs for 26 objects");
+        consumer.task.stop();
+    }
+
+    @Test
+    void largeObjectsUseAMultipartUploadWithServerSideEncryption() {
+        // Given uncompressible rows worth more than one 5 MiB part, SSE AES256
+        String bucket = newBucket();
+        Random random = new Random(7);
+        List<SinkRecord> log = new ArrayList<>();
+        for (int i = 0; i < 4000; i++) {
+            StitchedRecord v = TestData.payment("r" + i, "c" + i, DAY1, 1, i, 1.0);
+            byte[] noise = new byte[1200];
+            random.nextBytes(noise);
+            v.getValues().put("segment", java.util.Base64.getEncoder().encodeToString(noise));
+            log.add(TestData.sinkRecord(TOPIC, 0, i, DAY1, "r" + i, v));
+        }
+        Consumer c = new Consumer(log, config(bucket, Map.of("flush.size", "4000", "parquet.codec", "UNCOMPRESSED",
+                "s3.part.size.bytes", Long.toString(5L * 1024 * 1024), "s3.sse", "AES256")), S3OfflineSinkTaskTest::defaultTask);
+
+        // When the segment is written
+        c.poll(9, 500);
+
+        // Then it is one multipart object with every row, encrypted with S3-managed keys
+        List<String> keys = parquetKeys(bucket);
+        assertEquals(1, keys.size());
+        var head = client.headObject(b -> b.bucket(bucket).key(keys.get(0)));
+        assertTrue(head.contentLength() > 5L * 1024 * 1024, "size " + head.contentLength());
+        assertEquals(1, c.task.stats().multipartObjects);
+        assertEquals(ServerSideEncryption.AES256, head.serverSideEncryption());
+        assertEquals(4000, S3Testing.rows(client, bucket, keys.get(0)).size());
+        assertEquals(4000, c.committed);
+        c.task.stop();
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterQueueWithTheirReasonAndTombstonesBecomeDeletedRows() {
+        // Given good records, an undecodable one, one with a string for a long feature, one of an unknown join, a tombstone
+        String bucket = newBucket();
+        StitchedRecord wrongType = TestData.payment("r2", "c2", DAY1, 1, 2, 1.0);
+        wrongType.getValues().put("txn_count_1h", "many");
+        StitchedRecord unknownJoin = TestData.payment("r3", "c3", DAY1, 1, 3, 1.0);
+        unknownJoin.setVersion("v9");
+        List<SinkRecord> log = List.of(
+                TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r0", TestData.payment("r0", "c0", DAY1, 1, 0, 1.0)),
+                TestData.rawRecord(TOPIC, 0, 1, DAY1, "r1", TestData.utf8("not avro")),
+                TestData.sinkRecord(TOPIC, 0, 2, DAY1, "r2", wrongType),
+                TestData.sinkRecord(TOPIC, 0, 3, DAY1, "r3", unknownJoin),
+                TestData.sinkRecord(TOPIC, 0, 4, DAY1 + DAY_MS, "r0", null),
+                TestData.sinkRecord(TOPIC, 0, 5, DAY1, "r5", TestData.payment("r5", "c5", DAY1, 2, 5, 1.0)));
+        Consumer c = new Consumer(log, config(bucket, Map.of("flush.size", "6")), S3OfflineSinkTaskTest::defaultTask);
+
+        // When they are delivered
+        c.poll(2, 10);
+
+        // Then the three bad ones reached the DLQ with the reason, the rest is in S3, and all six offsets are committed
+        Map<Long, String> dlq = c.context.deadLetters.stream().collect(Collectors.toMap(d -> d.record().kafkaOffset(),
+                d -> d.error().getMessage()));
+        assertEquals(List.of(1L, 2L, 3L), dlq.keySet().stream().sorted().toList());
+        assertTrue(dlq.get(1L).startsWith("undecodable:"), dlq.get(1L));
+        assertTrue(dlq.get(2L).contains("txn_count_1h") && dlq.get(2L).contains("long"), dlq.get(2L));
+        assertTrue(dlq.get(3L).contains("payments.v9"), dlq.get(3L));
+        assertEquals(6, c.committed);
+        List<String> keys = parquetKeys(bucket);
+        assertEquals(2, keys.size());
+        List<GenericRecord> day2 = S3Testing.rows(client, bucket, keys.get(1));
+        assertEquals(1, day2.size());
+        assertEquals(true, day2.get(0).get("is_deleted"));
+        assertEquals("r0", day2.get(0).get("row_key").toString());
+        assertNull(day2.get(0).get("revision"));
+        assertEquals(List.of(0L, 5L), S3Testing.rows(client, bucket, keys.get(0)).stream().map(r -> (Long) r.get("kafka_offset")).toList());
+        c.task.stop();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"UNCOMPRESSED", "SNAPPY", "ZSTD", "GZIP"})
+    void everyCodecWritesFilesParquetJavaReads(String codec) {
+        String bucket = newBucket();
+        List<SinkRecord> log = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            log.add(record(i, 1000));
+        }
+        Consumer c = new Consumer(log, config(bucket, Map.of("flush.size", "50", "parquet.codec", codec)), S3OfflineSinkTaskTest::defaultTask);
+        c.poll(2, 50);
+        String key = parquetKeys(bucket).get(0);
+        Path f = S3Testing.download(client, bucket, key);
+        assertEquals(codec, S3Testing.codec(f));
+        List<GenericRecord> rows = S3Testing.rows(f);
+        assertEquals(50, rows.size());
+        assertEquals(49L * 1, rows.get(49).get("txn_count_1h"));
+        f.toFile().delete();
+        c.task.stop();
+    }
+
+    /** Delegates to a real client; PUT/UploadPart number n (1-based, counted together) fails when asked. */
+    static final class FailingS3 implements S3Client {
+        private final S3Client delegate;
+        private final java.util.function.IntPredicate failOn;
+        private final AtomicInteger calls;
+
+        FailingS3(S3Client delegate, java.util.function.IntPredicate failOn, AtomicInteger calls) {
+            this.delegate = delegate;
+            this.failOn = failOn;
+            this.calls = calls;
+        }
+
+        private void maybeFail() {
+            if (failOn.test(calls.incrementAndGet())) {
+                throw software.amazon.awssdk.core.exception.SdkClientException.create("injected: connection reset");
+            }
+        }
+
+        @Override
+        public PutObjectResponse putObject(PutObjectRequest r, RequestBody body) {
+            maybeFail();
+            return delegate.putObject(r, body);
+        }
+
+        @Override
+        public UploadPartResponse uploadPart(UploadPartRequest r, RequestBody body) {
+            maybeFail();
+            return delegate.uploadPart(r, body);
+        }
+
+        @Override
+        public software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse createMultipartUpload(
+                software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest r) {
+            return delegate.createMultipartUpload(r);
+        }
+
+        @Override
+        public CompleteMultipartUploadResponse completeMultipartUpload(CompleteMultipartUploadRequest r) {
+            return delegate.completeMultipartUpload(r);
+        }
+
+        @Override
+        public software.amazon.awssdk.services.s3.model.AbortMultipartUploadResponse abortMultipartUpload(
+                software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest r) {
+            return delegate.abortMultipartUpload(r);
+        }
+
+        @Override
+        public String serviceName() {
+            return delegate.serviceName();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static Collection<SinkRecord> none() {
+        return List.of();
+    }
+}

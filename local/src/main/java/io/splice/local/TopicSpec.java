@@ -1,0 +1,37 @@
+package io.splice.local;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A topic to create on a broker: name, partition count, compacted or not, and extra topic configs.
+ *
+ * @param name       topic name
+ * @param partitions number of partitions (replication factor is always 1 locally)
+ * @param compacted  {@code cleanup.policy=compact} when true, {@code delete} otherwise
+ * @param configs    further topic configs (may be empty, never null)
+ */
+public record TopicSpec(String name, int partitions, boolean compacted, Map<String, String> configs) {
+
+    public TopicSpec {
+        Objects.requireNonNull(name, "name");
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be >= 1: " + partitions);
+        }
+        configs = configs == null ? Map.of() : Map.copyOf(configs);
+    }
+
+    public TopicSpec(String name, int partitions, boolean compacted) {
+        this(name, partitions, compacted, Map.of());
+    }
+
+    /** A delete-policy topic. */
+    public static TopicSpec of(String name, int partitions) {
+        return new TopicSpec(name, partitions, false);
+    }
+
+    /** A compacted topic. */
+    public static TopicSpec compacted(String name, int partitions) {
+        return new TopicSpec(name, partitions, true);
+    }
+}

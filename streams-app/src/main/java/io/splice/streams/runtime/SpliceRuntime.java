@@ -1,0 +1,129 @@
+package io.splice.streams.runtime;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.splice.avro.serde.SchemaRegistryClient;
+import io.splice.avro.serde.SpliceSerdeConfig;
+import io.splice.core.api.Definitions;
+import io.splice.streams.SpliceTopology;
+import io.splice.streams.api.SpliceStreamsConfig;
+import io.splice.streams.internal.SpliceMetrics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code splice run}: the long-running stitching app. Creates and checks topics, runs the topology with
+ * exactly-once processing, serves Prometheus metrics and {@code /health}, and shuts down gracefully.
+ */
+public final class SpliceRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SpliceRuntime.class);
+
+    private final Definitions definitions;
+    private final SpliceStreamsConfig config;
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private KafkaStreams streams;
+    private KafkaStreamsMetrics streamsMetrics;
+    private HttpServer http;
+
+    public SpliceRuntime(Definitions definitions, SpliceStreamsConfig config) {
+        this.definitions = definitions;
+        this.config = config;
+    }
+
+    public SpliceRuntime start() throws Exception {
+        try (Admin admin = Admin.create(config.clientProperties())) {
+            TopicSetup.ensure(admin, definitions, config);
+        }
+        SchemaRegistryClient registry = SpliceSerdeConfig.client(config.serdeConfigs());
+        Topology topology = SpliceTopology.build(new StreamsBuilder(), definitions, config, registry, new SpliceMetrics(meters));
+        streams = new KafkaStreams(topology, config.streamsProperties());
+        // A failed stream thread is replaced so the app keeps running; bad records never get here (they go to the DLQ).
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it: {}", e.toString());
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> {
+            LOG.info("streams state {} -> {}", before, now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(meters);
+        new JvmMemoryMetrics().bindTo(meters);
+        startHttp();
+        streams.start();
+        LOG.info("splice run: {} join(s), metrics on http://{}:{}/metrics", definitions.joins().size(),
+                config.getString(SpliceStreamsConfig.METRICS_HOST), metricsPort());
+        return this;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public int metricsPort() {
+        return http == null ? -1 : http.getAddress().getPort();
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    /** Blocks until the streams stop (closed, or failed for good). */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    private void startHttp() throws IOException {
+        http = HttpServer.create(new InetSocketAddress(config.getString(SpliceStreamsConfig.METRICS_HOST),
+                config.getInt(SpliceStreamsConfig.METRICS_PORT)), 0);
+        http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", meters.scrape()));
+        http.createContext("/health", ex -> {
+            KafkaStreams.State state = streams == null ? KafkaStreams.State.CREATED : streams.state();
+            boolean ok = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+            respond(ex, ok ? 200 : 503, "application/json", "{\"status\":\"" + (ok ? "UP" : "DOWN") + "\",\"streams\":\"" + state + "\"}");
+        });
+        http.start();
+    }
+
+    private static void respond(com.sun.net.httpserver.HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (streams != null) {
+            // Leave the group so a restarted or remaining instance takes the partitions over at once.
+            streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(60)).leaveGroup(true));
+        }
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+        }
+        if (http != null) {
+            http.stop(0);
+        }
+        stopped.countDown();
+    }
+}
