@@ -92,6 +92,16 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         });
     }
 
+    /**
+     * Sets the compatibility level of a subject ({@code BACKWARD}, {@code FULL}, {@code NONE}, ...) with
+     * {@code PUT /config/{subject}}; registries differ in their global default, so Splice sets it per topic.
+     */
+    public void setCompatibility(String subject, String level) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("compatibility", level);
+        call("PUT", "/config/" + encode(subject), body.toString(), "setting compatibility " + level + " on subject '" + subject + "'");
+    }
+
     private static String schemaBody(Schema schema) {
         ObjectNode node = JSON.createObjectNode();
         node.put("schema", schema.toString());
