@@ -13,7 +13,12 @@ import io.splice.core.definitions.SemanticHasher;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
 import io.splice.streams.api.SpliceStreamsConfig;
+import io.splice.streams.replay.Replayer;
 import io.splice.streams.runtime.SpliceRuntime;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -32,6 +37,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -149,9 +155,26 @@ class StitchingIntegrationTest {
                     poll.run();
                     return latestByKey(seen).containsKey("late");
                 });
+                // Then exactly one new record appeared: nothing from before the restart was emitted twice
+                assertEquals(before + 1, seen.size());
+
+                // When every log is replayed (a dry run first writes nothing)
+                Replayer dry = new Replayer(config.clientProperties(), registry, Instant.EPOCH, Instant.now().plusSeconds(3600), "payments", true);
+                assertEquals(new Replayer.Counts(21, 21, 0), dry.fromTopic(topics.fetchLog(), topics.fetchLogReplay()));
+                Replayer replayer = new Replayer(config.clientProperties(), registry, Instant.EPOCH, Instant.now().plusSeconds(3600), null, false);
+                assertEquals(new Replayer.Counts(21, 21, 21), replayer.fromTopic(topics.fetchLog(), topics.fetchLogReplay()));
+                // Then once the app has consumed the replay topic, the stitched output is unchanged
+                try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+                    await().atMost(Duration.ofSeconds(90)).until(() -> consumedToEnd(admin, prefix + "-app", topics.fetchLogReplay(), 2));
+                }
+                int stitchedSoFar = seen.size();
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    poll.run();
+                    return caughtUp(consumer);
+                });
+                assertEquals(stitchedSoFar, seen.size(), "a replay of logs already stitched emits nothing");
+                assertEquals(before + 1, seen.size());
             }
-            // Then exactly one new record appeared: nothing from before the restart was emitted twice
-            assertEquals(before + 1, seen.size());
             Map<String, Long> maxRevision = new HashMap<>();
             for (ConsumerRecord<String, StitchedRecord> r : seen) {
                 long prev = maxRevision.getOrDefault(r.key(), 0L);
@@ -159,6 +182,29 @@ class StitchingIntegrationTest {
                 maxRevision.put(r.key(), r.value().getRevision());
             }
         }
+    }
+
+    /** Whether the group's committed offsets on every partition of {@code topic} reached the end offsets. */
+    static boolean consumedToEnd(Admin admin, String group, String topic, int partitions) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        var ends = admin.listOffsets(latest).all().get();
+        for (var e : ends.entrySet()) {
+            OffsetAndMetadata c = committed.get(e.getKey());
+            if (e.getValue().offset() > 0 && (c == null || c.offset() < e.getValue().offset())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the consumer's position reached the end of every assigned partition. */
+    static boolean caughtUp(KafkaConsumer<String, byte[]> consumer) {
+        var ends = consumer.endOffsets(consumer.assignment());
+        return ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
     }
 
     static Map<String, StitchedRecord> latestByKey(List<ConsumerRecord<String, StitchedRecord>> seen) {

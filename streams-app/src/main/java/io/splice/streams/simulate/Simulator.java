@@ -67,6 +67,7 @@ public final class Simulator implements AutoCloseable {
     private final Map<String, TestOutputTopic<byte[], byte[]>> stitchedOutputs = new LinkedHashMap<>();
     private final TestOutputTopic<byte[], byte[]> dlqOutput;
     private final Set<String> backfillTopics = new LinkedHashSet<>();
+    private final Map<String, List<String>> featureOrder = new HashMap<>();
     private final SpliceAvroSerializer<SpecificRecord> serializer = new SpliceAvroSerializer<>(registry);
     private final SpliceAvroDeserializer<StitchedRecord> stitchedDeserializer = SpliceAvroDeserializer.of(registry, StitchedRecord.class);
     private final Path stateDir;
@@ -99,6 +100,7 @@ public final class Simulator implements AutoCloseable {
             stitchedOutputs.put(topics.stitched(j), driver.createOutputTopic(topics.stitched(j),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer()));
             backfillTopics.add(topics.backfill(j));
+            featureOrder.put(topics.stitched(j), j.features().stream().map(f -> f.name()).toList());
         }
         this.dlqOutput = driver.createOutputTopic(topics.dlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
@@ -201,9 +203,25 @@ public final class Simulator implements AutoCloseable {
         if (r.value() == null) {
             o.putNull("value");
         } else {
-            o.set("value", RecordJson.toJson(stitchedDeserializer.deserialize(topic, r.value())));
+            ObjectNode value = RecordJson.toJson(stitchedDeserializer.deserialize(topic, r.value()));
+            inDefinitionOrder(value, "values", featureOrder.get(topic));
+            inDefinitionOrder(value, "sources", featureOrder.get(topic));
+            o.set("value", value);
         }
         return o;
+    }
+
+    /** Lists features in definition order (Avro maps carry no order), so outputs read like the definition. */
+    private static void inDefinitionOrder(ObjectNode record, String field, List<String> order) {
+        JsonNode m = record.get(field);
+        ObjectNode sorted = JSON.createObjectNode();
+        order.forEach(f -> {
+            if (m.has(f)) {
+                sorted.set(f, m.get(f));
+            }
+        });
+        m.fields().forEachRemaining(e -> sorted.putIfAbsent(e.getKey(), e.getValue()));
+        record.set(field, sorted);
     }
 
     private ObjectNode dlqLine(TestRecord<byte[], byte[]> r) {
