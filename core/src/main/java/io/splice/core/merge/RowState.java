@@ -14,6 +14,7 @@ public final class RowState {
     private Map<String, Object> lastValues;
     private Map<String, String> lastSources;
     private long revision;
+    private boolean evicted;
 
     public SourceRecord log() {
         return log;
@@ -76,6 +77,38 @@ public final class RowState {
     /** True when no source record is held at all (the state can be dropped once nothing is live). */
     public boolean empty() {
         return log == null && backfill == null && bootstraps.isEmpty();
+    }
+
+    /** Whether the row was evicted by state retention: later records for it are refused, not merged anew. */
+    public boolean evicted() {
+        return evicted;
+    }
+
+    /**
+     * Drops the row's sources and emitted values (state retention, DESIGN §6), keeping its revision so the row is
+     * remembered as evicted. The stitched output is left as it is: no tombstone.
+     */
+    public void evict() {
+        log = null;
+        backfill = null;
+        bootstraps.clear();
+        lastValues = null;
+        lastSources = null;
+        evicted = true;
+    }
+
+    /** Restores the eviction mark (used by state-store serdes). */
+    public void restoreEvicted(boolean evicted) {
+        this.evicted = evicted;
+    }
+
+    /** The newest time among the row's records, for retention: the row time, else the newest bootstrap record. */
+    public long newestTs() {
+        long ts = rowTs();
+        for (SourceRecord r : bootstraps.values()) {
+            ts = Math.max(ts, r.ts());
+        }
+        return ts;
     }
 
     void emitted(MergedRow row) {

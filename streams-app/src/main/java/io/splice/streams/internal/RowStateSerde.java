@@ -16,7 +16,7 @@ import java.util.Map;
 
 /** Serde of the per-row state in the store and its changelog. The first byte is a format version. */
 public final class RowStateSerde implements Serde<RowState> {
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
 
     @Override
     public Serializer<RowState> serializer() {
@@ -34,6 +34,7 @@ public final class RowStateSerde implements Serde<RowState> {
             DataOutputStream out = new DataOutputStream(bytes);
             out.writeByte(VERSION);
             out.writeLong(s.revision());
+            out.writeBoolean(s.evicted());
             out.writeBoolean(s.live());
             if (s.live()) {
                 BinaryCodec.writeScalars(out, s.lastValues());
@@ -62,6 +63,7 @@ public final class RowStateSerde implements Serde<RowState> {
             }
             RowState s = new RowState();
             long revision = in.readLong();
+            s.restoreEvicted(in.readBoolean());
             if (in.readBoolean()) {
                 s.restoreEmitted(BinaryCodec.readScalars(in), BinaryCodec.readStrings(in), revision);
             } else {

@@ -1,26 +1,42 @@
 package io.splice.streams.internal;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.splice.avro.StitchedRecord;
+import io.splice.avro.json.RecordJson;
+import io.splice.core.merge.BadRecordException;
 import io.splice.core.merge.Emission;
 import io.splice.core.merge.JoinPlan;
 import io.splice.core.merge.MergeRules;
 import io.splice.core.merge.MergedRow;
 import io.splice.core.merge.RowState;
+import io.splice.core.merge.SourceRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Keeps one state per row of a join (all its sources), runs the merge rules of {@code core} on every input and
- * forwards a new revision only when values or sources changed, or a tombstone when the row is gone.
+ * forwards a new revision only when values or sources changed, or a tombstone when the row is gone. With
+ * {@code state_retention_days}, a stream-time punctuator evicts old rows; a later record for one is dead-lettered
+ * ({@code row-evicted}) rather than restarting the row with fewer sources.
  */
-final class RowStitcher implements Processor<String, Routed, String, StitchedRecord> {
+final class RowStitcher implements Processor<String, Routed, String, StitchOutput> {
+    private static final Duration EVICTION_INTERVAL = Duration.ofHours(1);
+
     private final JoinPlan plan;
     private final String storeName;
     private final SpliceMetrics metrics;
-    private ProcessorContext<String, StitchedRecord> context;
+    private ProcessorContext<String, StitchOutput> context;
     private KeyValueStore<String, RowState> store;
 
     RowStitcher(JoinPlan plan, String storeName, SpliceMetrics metrics) {
@@ -30,9 +46,14 @@ final class RowStitcher implements Processor<String, Routed, String, StitchedRec
     }
 
     @Override
-    public void init(ProcessorContext<String, StitchedRecord> context) {
+    public void init(ProcessorContext<String, StitchOutput> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
+        Integer days = plan.join().stateRetentionDays();
+        if (days != null) {
+            long retention = Duration.ofDays(days).toMillis();
+            context.schedule(EVICTION_INTERVAL, PunctuationType.STREAM_TIME, streamTime -> evictOlderThan(streamTime - retention));
+        }
     }
 
     @Override
@@ -45,6 +66,9 @@ final class RowStitcher implements Processor<String, Routed, String, StitchedRec
                 return; // a tombstone for a row we never saw changes nothing
             }
             state = new RowState();
+        } else if (state.evicted()) {
+            rowEvicted(record);
+            return;
         }
         Emission emission = MergeRules.apply(plan, state, in.kind(), in.topic(), in.record());
         if (state.empty() && !state.live() && state.revision() == 0) {
@@ -67,12 +91,67 @@ final class RowStitcher implements Processor<String, Routed, String, StitchedRec
                     .setStitchedAt(context.currentSystemTimeMs())
                     .build();
             metrics.stitched(plan.id(), up.revision(), row.sources());
-            context.forward(new Record<>(rowKey, out, record.timestamp()));
+            context.forward(new Record<>(rowKey, new StitchOutput(out, null), record.timestamp()));
         } else if (emission instanceof Emission.Tombstone) {
             metrics.tombstone(plan.id());
-            context.forward(new Record<String, StitchedRecord>(rowKey, null, record.timestamp()));
+            context.forward(new Record<>(rowKey, new StitchOutput(null, null), record.timestamp()));
         } else {
             metrics.unchanged(plan.id());
         }
+    }
+
+    /** The original bytes are gone after re-keying, so the dead letter carries the source record as JSON. */
+    private void rowEvicted(Record<String, Routed> record) {
+        Routed in = record.value();
+        String error = BadRecordException.ROW_EVICTED + ": row " + record.key() + " of " + plan.id()
+                + " was evicted by state_retention_days=" + plan.join().stateRetentionDays() + "; a " + in.kind().name().toLowerCase()
+                + " record from " + in.topic() + " arrived after that";
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(DlqHeaders.ERROR, error.getBytes(StandardCharsets.UTF_8));
+        headers.add(DlqHeaders.SOURCE_TOPIC, in.topic().getBytes(StandardCharsets.UTF_8));
+        context.recordMetadata().ifPresent(m -> {
+            headers.add(DlqHeaders.SOURCE_PARTITION, Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
+            headers.add(DlqHeaders.SOURCE_OFFSET, Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
+        });
+        metrics.dlq(BadRecordException.ROW_EVICTED, in.topic());
+        byte[] value = in.record() == null ? null : toJson(in.record()).toString().getBytes(StandardCharsets.UTF_8);
+        DeadLetter dead = new DeadLetter(record.key().getBytes(StandardCharsets.UTF_8), value, error);
+        context.forward(new Record<>(record.key(), new StitchOutput(null, dead), record.timestamp(), headers));
+    }
+
+    private static ObjectNode toJson(SourceRecord r) {
+        ObjectNode o = RecordJson.MAPPER.createObjectNode();
+        o.put("ts", r.ts());
+        ObjectNode keys = o.putObject("keys");
+        r.keys().forEach(keys::put);
+        ObjectNode values = o.putObject("values");
+        r.values().forEach((k, v) -> values.set(k, RecordJson.scalar(v)));
+        if (r.partHashes() != null) {
+            ObjectNode h = o.putObject("part_hashes");
+            r.partHashes().forEach(h::put);
+        }
+        return o;
+    }
+
+    private void evictOlderThan(long cutoff) {
+        List<KeyValue<String, RowState>> evicted = new ArrayList<>();
+        try (KeyValueIterator<String, RowState> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, RowState> kv = it.next();
+                RowState s = kv.value;
+                if (!s.evicted() && s.newestTs() >= 0 && s.newestTs() < cutoff) {
+                    evicted.add(kv);
+                }
+            }
+        }
+        for (KeyValue<String, RowState> kv : evicted) {
+            if (kv.value.revision() == 0) {
+                store.delete(kv.key); // a bootstrap-only row that never appeared leaves nothing to remember
+            } else {
+                kv.value.evict();
+                store.put(kv.key, kv.value);
+            }
+        }
+        metrics.evicted(plan.id(), evicted.size());
     }
 }

@@ -61,6 +61,10 @@ public final class SpliceMetrics {
         counter("splice.tombstones.out", "Rows deleted (tombstones emitted)", "join", join).increment();
     }
 
+    public void evicted(String join, int rows) {
+        counter("splice.rows.evicted", "Rows evicted by state_retention_days", "join", join).increment(rows);
+    }
+
     public void unchanged(String join) {
         counter("splice.merges.unchanged", "Merges suppressed because values and sources did not change", "join", join).increment();
     }

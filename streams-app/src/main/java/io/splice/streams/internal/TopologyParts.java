@@ -105,9 +105,17 @@ public final class TopologyParts {
             for (int i = 1; i < inputs.size(); i++) {
                 all = all.merge(inputs.get(i), Named.as("merge-" + id + "-" + i));
             }
-            all.process(() -> new RowStitcher(plan, storeName, metrics), Named.as("stitch-" + id), storeName)
-                    .to(topics.stitched(plan.join()), Produced.with(Serdes.String(),
-                            Serdes.serdeFrom(stitchedSerializer, SpliceAvroDeserializer.of(registry, StitchedRecord.class))).withName("stitched-" + id));
+            KStream<String, StitchOutput> stitched = all.process(() -> new RowStitcher(plan, storeName, metrics),
+                    Named.as("stitch-" + id), storeName);
+            stitched.split(Named.as("stitched-" + id + "-"))
+                    .branch((k, v) -> v.isDead(), Branched.withConsumer(dead -> dead
+                            .map((k, v) -> KeyValue.pair(v.dead().key(), v.dead().value()), Named.as("evicted-" + id))
+                            .to(topics.dlq(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())), "dlq"))
+                    .defaultBranch(Branched.withConsumer(out -> out
+                            .mapValues(StitchOutput::record, Named.as("record-" + id))
+                            .to(topics.stitched(plan.join()), Produced.with(Serdes.String(),
+                                    Serdes.serdeFrom(stitchedSerializer, SpliceAvroDeserializer.of(registry, StitchedRecord.class)))
+                                    .withName("stitched-" + id)), "out"));
         }
     }
 
