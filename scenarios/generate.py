@@ -1,4 +1,6 @@
 import json, os
+# Generates the scenario folders beside it (run from anywhere): python3 scenarios/generate.py
+import os as _os; _os.chdir(_os.path.dirname(_os.path.abspath(__file__)))
 BASE = """joins:
   - name: payments
     version: v2
