@@ -132,17 +132,17 @@ class FeatureStoreSinkTaskTest {
         FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "64", "featurestore.retry.max.attempts", "40"));
         List<SinkRecord> records = new ArrayList<>();
         Map<String, List<String>> produced = new HashMap<>();
-        int n = 2000;
+        int n = 1200;
         for (int i = 0; i < n; i++) {
-            String card = "c" + (i % 50);
+            String card = "c" + (i % 40);
             StitchedRecord v = TestData.payment("r" + i, card, DAY1 + i * 1000L, 1, i, 1.0);
             records.add(TestData.sinkRecord(TOPIC, i % 3, i / 3, DAY1 + i, "r" + i, v));
             produced.computeIfAbsent(card, k -> new ArrayList<>()).add(Long.toString(i));
         }
 
-        // When they are put in batches of 500
-        for (int i = 0; i < n; i += 500) {
-            task.put(records.subList(i, i + 500));
+        // When they are put in batches of 400
+        for (int i = 0; i < n; i += 400) {
+            task.put(records.subList(i, i + 400));
         }
         assertTrue(task.awaitIdle(60_000));
 
@@ -159,7 +159,7 @@ class FeatureStoreSinkTaskTest {
         Map<TopicPartition, OffsetAndMetadata> committed = task.preCommit(Map.of(new TopicPartition(TOPIC, 0),
                 new OffsetAndMetadata(0), new TopicPartition(TOPIC, 1), new OffsetAndMetadata(0), new TopicPartition(TOPIC, 2),
                 new OffsetAndMetadata(0)));
-        assertEquals(List.of(667L, 667L, 666L), List.of(committed.get(new TopicPartition(TOPIC, 0)).offset(),
+        assertEquals(List.of(400L, 400L, 400L), List.of(committed.get(new TopicPartition(TOPIC, 0)).offset(),
                 committed.get(new TopicPartition(TOPIC, 1)).offset(), committed.get(new TopicPartition(TOPIC, 2)).offset()));
     }
 

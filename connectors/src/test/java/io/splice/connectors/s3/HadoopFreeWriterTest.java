@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The offline writer needs no Hadoop at run time: it runs in a class loader without any Hadoop jar. */
-class HadoopFreeWriterTest {
+public class HadoopFreeWriterTest {
 
     /** Entry point run inside the Hadoop-free loader: writes 3 rows with ZSTD. */
     public static void write(String path) throws Exception {

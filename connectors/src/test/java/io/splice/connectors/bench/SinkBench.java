@@ -1,0 +1,104 @@
+package io.splice.connectors.bench;
+
+import io.splice.connectors.featurestore.FeatureStoreSinkTask;
+import io.splice.connectors.s3.S3BenchDriver;
+import io.splice.connectors.testing.FakeContext;
+import io.splice.connectors.testing.S3Testing;
+import io.splice.connectors.testing.TestData;
+import io.splice.local.featurestore.FeatureGroupSpec;
+import io.splice.local.featurestore.FeatureStoreEndpoint;
+import io.splice.local.s3.S3Endpoint;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.sink.SinkRecord;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static io.splice.connectors.testing.TestData.DAY1;
+import static io.splice.connectors.testing.TestData.TOPIC;
+
+/**
+ * Throughput of the two sinks against the local endpoints, one task each, driven directly (no broker): records are
+ * pre-serialized, so the figures are the sinks' own cost plus the endpoint's. Prints Markdown tables.
+ *
+ * <p>Arguments: {@code [--quick]} (smaller runs).
+ */
+public final class SinkBench {
+    private SinkBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        System.out.println("## Online sink (Feature Store endpoint with 10 ms injected latency per call)\n");
+        System.out.println("| max.in.flight | records | seconds | records/s |");
+        System.out.println("| ---: | ---: | ---: | ---: |");
+        try (FeatureStoreEndpoint fs = FeatureStoreEndpoint.start()) {
+            fs.recordWrites(false);
+            fs.createFeatureGroup(FeatureGroupSpec.of("payments_v2", "card_id", "EventTime"));
+            fs.faults().latency(Duration.ofMillis(10));
+            online(fs, 64, quick ? 2000 : 6000); // warm-up (JIT), not printed
+            for (int inFlight : new int[]{1, 8, 32, 64, 128, 256}) {
+                int n = (int) Math.min(quick ? 3000 : 20000, Math.max(200, inFlight * (quick ? 20L : 60L)));
+                double secs = online(fs, inFlight, n);
+                System.out.printf(Locale.ROOT, "| %d | %d | %.2f | %.0f |%n", inFlight, n, secs, n / secs);
+            }
+        }
+
+        System.out.println("\n## Offline sink (S3Proxy in memory, SNAPPY, flush.size=20000)\n");
+        System.out.println("| records | Avro in (MB) | Parquet out (MB) | seconds | records/s | MB/s (Avro in) | MB/s (Parquet out) |");
+        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        try (S3Endpoint s3 = S3Endpoint.transientStore(); S3Client client = S3Testing.client(s3)) {
+            client.createBucket(b -> b.bucket("bench"));
+            S3BenchDriver.run(s3, 20_000, false); // warm-up
+            int n = quick ? 100_000 : 400_000;
+            S3BenchDriver.Result r = S3BenchDriver.run(s3, n, true);
+            System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.2f | %.0f | %.1f | %.1f |%n", n, r.inBytes() / 1e6,
+                    r.outBytes() / 1e6, r.seconds(), n / r.seconds(), r.inBytes() / 1e6 / r.seconds(),
+                    r.outBytes() / 1e6 / r.seconds());
+        }
+    }
+
+    static double online(FeatureStoreEndpoint fs, int inFlight, int n) {
+        Map<String, String> c = new HashMap<>();
+        c.put("splice.definitions.yaml", TestData.DEFINITIONS);
+        c.put("schema.registry.url", TestData.REGISTRY_URL);
+        c.put("aws.region", "us-east-1");
+        c.put("aws.access.key.id", "local");
+        c.put("aws.secret.access.key", "local");
+        c.put("aws.endpoint.override", fs.endpoint().toString());
+        c.put("featurestore.control.endpoint.override", fs.endpoint().toString());
+        c.put("featurestore.max.in.flight", Integer.toString(inFlight));
+        List<SinkRecord> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            records.add(TestData.sinkRecord(TOPIC, 0, i, DAY1, "r" + i,
+                    TestData.payment("r" + i, "c" + (i % 5000), DAY1 + i, 1, i, i * 0.5)));
+        }
+        FeatureStoreSinkTask task = new FeatureStoreSinkTask();
+        task.initialize(new FakeContext(true));
+        task.start(c);
+        try {
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i += 500) {
+                task.put(records.subList(i, Math.min(n, i + 500)));
+            }
+            if (!task.awaitIdle(600_000)) {
+                throw new IllegalStateException("online sink did not finish");
+            }
+            double secs = (System.nanoTime() - start) / 1e9;
+            long committed = task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(n)))
+                    .get(new TopicPartition(TOPIC, 0)).offset();
+            if (committed != n || task.stats().puts.get() != n) {
+                throw new IllegalStateException("online sink lost records: " + task.stats());
+            }
+            return secs;
+        } finally {
+            task.stop();
+        }
+    }
+}
