@@ -57,6 +57,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final String clusterId = Uuid.randomUuid().toString();
     private int brokerPort;
     private int controllerPort;
+    private int saslSslPort;
+    private SaslSslListener saslSsl;
     private KafkaRaftServer server;
     private boolean closed;
 
@@ -79,6 +81,35 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
+     * A client listener with SASL over TLS: SCRAM-SHA-512 and SCRAM-SHA-256, the broker certificate from
+     * {@code keystore}. Users are created with {@code Admin#alterUserScramCredentials} (e.g. through {@link #admin()}
+     * on the PLAINTEXT listener, which stays for inter-broker traffic and local administration).
+     */
+    public record SaslSslListener(Path keystore, String keystoreType, String keystorePassword, String keyPassword) {
+        @Override
+        public String toString() {
+            return "SaslSslListener[keystore=" + keystore + ", type=" + keystoreType + "]"; // no passwords
+        }
+    }
+
+    /** Adds a {@link SaslSslListener} on its own port (call before the first {@link #start()}). */
+    public synchronized EmbeddedKafkaBroker withSaslSslListener(SaslSslListener listener) {
+        if (brokerPort != 0) {
+            throw new IllegalStateException("add the SASL_SSL listener before the first start()");
+        }
+        this.saslSsl = listener;
+        return this;
+    }
+
+    /** {@code 127.0.0.1:<port>} of the SASL_SSL listener. */
+    public String saslSslBootstrapServers() {
+        if (saslSslPort == 0) {
+            throw new IllegalStateException(saslSsl == null ? "no SASL_SSL listener" : "broker not started");
+        }
+        return Ports.LOOPBACK + ":" + saslSslPort;
+    }
+
+    /**
      * Formats the storage (first start only) and starts the broker; returns when it accepts requests.
      * After {@link #stop()}, starts again on the same ports and data.
      */
@@ -93,6 +124,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (brokerPort == 0) {
             brokerPort = Ports.freePort();
             controllerPort = Ports.freePort();
+            if (saslSsl != null) {
+                saslSslPort = Ports.freePort();
+            }
         }
         Map<String, String> config = config();
         Path logDir = dir.resolve("data");
@@ -204,11 +238,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         c.put("process.roles", "broker,controller");
         c.put("node.id", Integer.toString(NODE_ID));
         c.put("controller.quorum.voters", NODE_ID + "@" + Ports.LOOPBACK + ":" + controllerPort);
-        c.put("listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + brokerPort + ",CONTROLLER://" + Ports.LOOPBACK + ":" + controllerPort);
-        c.put("advertised.listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + brokerPort);
+        String sasl = saslSsl == null ? "" : ",SASL_SSL://" + Ports.LOOPBACK + ":" + saslSslPort;
+        c.put("listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + brokerPort + ",CONTROLLER://" + Ports.LOOPBACK + ":" + controllerPort + sasl);
+        c.put("advertised.listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + brokerPort + sasl);
         c.put("controller.listener.names", "CONTROLLER");
         c.put("inter.broker.listener.name", "PLAINTEXT");
-        c.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        c.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (saslSsl == null ? "" : ",SASL_SSL:SASL_SSL"));
+        if (saslSsl != null) {
+            String scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
+            c.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,SCRAM-SHA-256");
+            c.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", scram);
+            c.put("listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config", scram);
+            c.put("listener.name.sasl_ssl.ssl.keystore.location", saslSsl.keystore().toAbsolutePath().toString());
+            c.put("listener.name.sasl_ssl.ssl.keystore.type", saslSsl.keystoreType());
+            c.put("listener.name.sasl_ssl.ssl.keystore.password", saslSsl.keystorePassword());
+            c.put("listener.name.sasl_ssl.ssl.key.password", saslSsl.keyPassword());
+        }
         c.put("log.dirs", dir.resolve("data").toString());
         // single node: replication factor 1 and min ISR 1 everywhere
         c.put("default.replication.factor", "1");

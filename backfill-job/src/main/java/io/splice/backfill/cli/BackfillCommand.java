@@ -450,7 +450,7 @@ public final class BackfillCommand extends SparkCommand implements Callable<Inte
                     }
                 });
             }
-            return rows;
+            return rows >= 0 ? rows : perDay.values().stream().mapToLong(Long::longValue).sum();
         } finally {
             store.delete(staging);
         }
@@ -492,7 +492,7 @@ public final class BackfillCommand extends SparkCommand implements Callable<Inte
                         n == 0 ? ", skipped" : "");
             }
         } else {
-            total = leftRows.count();
+            total = -1; // counted from what is written
         }
         Dataset<Row> base = leftRows;
         List<String> computedParts = new ArrayList<>();

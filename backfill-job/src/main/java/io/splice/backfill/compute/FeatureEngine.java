@@ -46,18 +46,37 @@ public interface FeatureEngine {
         return "__v" + i;
     }
 
+    /** Rows and events in one frame, and which value column ({@code __v<n>}) each feature reads. */
+    record Union(Dataset<Row> df, int[] columnOf, int columns) {
+        DataType valueType(int feature) {
+            return df.schema().fields()[4 + columnOf[feature]].dataType();
+        }
+    }
+
     /**
-     * Rows and events in one frame: {@value #K}, {@value #T}, {@value #KIND}, {@code row_key}, {@code __v0..}. Events
-     * with a null key never count; rows with a null key still get results (over an empty window).
+     * Rows and events in one frame: {@value #K}, {@value #T}, {@value #KIND}, {@code row_key}, {@code __v0..}. Features
+     * whose value expressions are identical (e.g. sum and max of {@code amount} without filter) share one column, so
+     * the shuffle carries each distinct value once. Events with a null key never count; rows with a null key still
+     * get results (over an empty window).
      */
-    static Dataset<Row> union(List<FeatureSpec> specs, Dataset<Row> rows, Dataset<Row> events, String keyColumn) {
+    static Union union(List<FeatureSpec> specs, Dataset<Row> rows, Dataset<Row> events, String keyColumn) {
         List<Column> ev = new ArrayList<>();
         ev.add(col(keyColumn).cast("string").as(K));
         ev.add(col(T).cast("long").as(T));
         ev.add(lit(KIND_EVENT).as(KIND));
         ev.add(lit(null).cast("string").as(ROW_KEY));
+        java.util.Map<String, Integer> distinct = new java.util.LinkedHashMap<>();
+        int[] columnOf = new int[specs.size()];
         for (int i = 0; i < specs.size(); i++) {
-            ev.add(specs.get(i).valueColumn().as(v(i)));
+            Column c = specs.get(i).valueColumn();
+            String sig = c.toString();
+            Integer at = distinct.get(sig);
+            if (at == null) {
+                at = distinct.size();
+                distinct.put(sig, at);
+                ev.add(c.as(v(at)));
+            }
+            columnOf[i] = at;
         }
         Dataset<Row> e = events.where(col(keyColumn).isNotNull()).select(ev.toArray(Column[]::new));
         List<Column> rs = new ArrayList<>();
@@ -66,10 +85,10 @@ public interface FeatureEngine {
         rs.add(lit(KIND_ROW).as(KIND));
         rs.add(col(ROW_KEY).cast("string").as(ROW_KEY));
         StructField[] fields = e.schema().fields();
-        for (int i = 0; i < specs.size(); i++) {
-            rs.add(lit(null).cast(fields[4 + i].dataType()).as(v(i)));
+        for (int c = 0; c < distinct.size(); c++) {
+            rs.add(lit(null).cast(fields[4 + c].dataType()).as(v(c)));
         }
-        return rows.select(rs.toArray(Column[]::new)).unionByName(e);
+        return new Union(rows.select(rs.toArray(Column[]::new)).unionByName(e), columnOf, distinct.size());
     }
 
     /** The final projection: {@code row_key} and every feature cast to its declared type. */
@@ -82,7 +101,4 @@ public interface FeatureEngine {
         return raw.select(out.toArray(Column[]::new));
     }
 
-    static DataType valueType(Dataset<Row> union, int i) {
-        return union.schema().fields()[4 + i].dataType();
-    }
 }

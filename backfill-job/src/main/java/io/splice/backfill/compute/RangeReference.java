@@ -35,7 +35,8 @@ public final class RangeReference implements FeatureEngine {
 
     @Override
     public Dataset<Row> compute(List<FeatureSpec> specs, Dataset<Row> rows, Dataset<Row> events, String keyColumn) {
-        Dataset<Row> u = FeatureEngine.union(specs, rows, events, keyColumn);
+        FeatureEngine.Union un = FeatureEngine.union(specs, rows, events, keyColumn);
+        Dataset<Row> u = un.df();
         List<Column> out = new ArrayList<>();
         out.add(col(KIND));
         out.add(col(ROW_KEY));
@@ -43,7 +44,7 @@ public final class RangeReference implements FeatureEngine {
             FeatureSpec f = specs.get(i);
             WindowSpec w = Window.partitionBy(K).orderBy(T);
             w = f.unbounded() ? w.rangeBetween(Window.unboundedPreceding(), -1) : w.rangeBetween(-f.windowMillis(), -1);
-            Column v = col(FeatureEngine.v(i));
+            Column v = col(FeatureEngine.v(un.columnOf()[i]));
             Column agg = switch (f.agg()) {
                 case COUNT -> count(v);
                 case COUNT_DISTINCT -> collect_set(v);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * The main path: rows and events of a part are shuffled once by key and sorted by (key, time, rows-before-events);
@@ -37,18 +38,22 @@ public final class SweepEngine implements FeatureEngine {
 
     @Override
     public Dataset<Row> compute(List<FeatureSpec> specs, Dataset<Row> rows, Dataset<Row> events, String keyColumn) {
-        Dataset<Row> u = FeatureEngine.union(specs, rows, events, keyColumn);
+        FeatureEngine.Union un = FeatureEngine.union(specs, rows, events, keyColumn);
+        Dataset<Row> u = un.df();
         List<StructField> fields = new ArrayList<>();
         fields.add(DataTypes.createStructField(ROW_KEY, DataTypes.StringType, true));
         for (int i = 0; i < specs.size(); i++) {
             FeatureSpec f = specs.get(i);
-            fields.add(DataTypes.createStructField(FeatureEngine.v(i), f.resultType(FeatureEngine.valueType(u, i)), true));
+            fields.add(DataTypes.createStructField(FeatureEngine.v(i), f.resultType(un.valueType(i)), true));
         }
         StructType outSchema = DataTypes.createStructType(fields);
         int n = partitions > 0 ? partitions
                 : Integer.parseInt(u.sparkSession().conf().get("spark.sql.shuffle.partitions"));
-        Dataset<Row> sorted = u.repartition(n, col(K)).sortWithinPartitions(col(K), col(T), col(KIND));
-        Dataset<Row> raw = sorted.mapPartitions(new SweepFunction(specs.toArray(FeatureSpec[]::new)), Encoders.row(outSchema));
+        // sorting by a 64-bit hash of the key first lets Spark's prefix sort decide almost every comparison on the prefix
+        Dataset<Row> sorted = u.repartition(n, col(K))
+                .sortWithinPartitions(xxhash64(col(K)), col(K), col(T), col(KIND));
+        Dataset<Row> raw = sorted.mapPartitions(new SweepFunction(specs.toArray(FeatureSpec[]::new), un.columnOf(), un.columns()),
+                Encoders.row(outSchema));
         return FeatureEngine.project(specs, raw);
     }
 }

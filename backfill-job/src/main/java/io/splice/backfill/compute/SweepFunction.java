@@ -17,24 +17,32 @@ import java.util.Objects;
  * arrives, each feature drops the events older than {@code t - window} (its own lower pointer) and reads its state.
  * Because rows sort before events of the same millisecond, the window is exactly {@code [t - window, t)}.
  *
- * <p>Input columns: key, t, kind, row_key, v0..vn (see {@link FeatureEngine#union}); output: row_key, r0..rn.
+ * <p>Input columns: key, t, kind, row_key, v0..vm (see {@link FeatureEngine#union}; features may share a value
+ * column); output: row_key, r0..rn, one per feature.
  */
 public final class SweepFunction implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
     private final FeatureSpec[] specs;
+    private final int[] columnOf;
+    private final int columns;
 
-    public SweepFunction(FeatureSpec[] specs) {
+    /** @param columnOf per feature, the value column it reads; {@code columns} distinct value columns in all */
+    public SweepFunction(FeatureSpec[] specs, int[] columnOf, int columns) {
         this.specs = specs;
+        this.columnOf = columnOf;
+        this.columns = columns;
     }
 
     @Override
     public Iterator<Row> call(Iterator<Row> input) {
-        return new Sweep(specs, input);
+        return new Sweep(specs, columnOf, columns, input);
     }
 
     /** Lazily emits one output per row record. */
     private static final class Sweep implements Iterator<Row> {
         private final FeatureSpec[] specs;
+        private final int[] columnOf;
+        private final int columns;
         private final Iterator<Row> in;
         private final int nf;
         private final State[] states;
@@ -48,8 +56,10 @@ public final class SweepFunction implements MapPartitionsFunction<Row, Row> {
         private boolean first = true;
         private Row next;
 
-        Sweep(FeatureSpec[] specs, Iterator<Row> in) {
+        Sweep(FeatureSpec[] specs, int[] columnOf, int columns, Iterator<Row> in) {
             this.specs = specs;
+            this.columnOf = columnOf;
+            this.columns = columns;
             this.in = in;
             this.nf = specs.length;
             this.states = new State[nf];
@@ -97,7 +107,7 @@ public final class SweepFunction implements MapPartitionsFunction<Row, Row> {
                     int l = lo[i];
                     State s = states[i];
                     while (l < size && ts[l - base] < bound) {
-                        Object v = vals[l - base][i];
+                        Object v = vals[l - base][columnOf[i]];
                         if (v != null) {
                             s.remove(l, v);
                         }
@@ -134,10 +144,12 @@ public final class SweepFunction implements MapPartitionsFunction<Row, Row> {
                 ts = Arrays.copyOf(ts, ts.length * 2);
                 vals = Arrays.copyOf(vals, vals.length * 2);
             }
-            Object[] v = new Object[nf];
+            Object[] v = new Object[columns];
+            for (int c = 0; c < columns; c++) {
+                v[c] = r.get(4 + c);
+            }
             for (int i = 0; i < nf; i++) {
-                Object x = r.get(4 + i);
-                v[i] = x;
+                Object x = v[columnOf[i]];
                 if (x != null) {
                     states[i].add(size, t, x);
                 }

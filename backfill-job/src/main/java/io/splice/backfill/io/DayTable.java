@@ -42,6 +42,8 @@ public final class DayTable {
     private final Path rootPath;
     private final FileSystem fs;
     private TreeMap<LocalDate, Path> days;
+    /** JSON lines: the schema inferred once per run (from the first and last day read), so chunks do not re-infer. */
+    private org.apache.spark.sql.types.StructType jsonSchema;
 
     private DayTable(String root, Configuration conf) {
         this.root = root;
@@ -214,7 +216,18 @@ public final class DayTable {
             return null;
         }
         spark.conf().set("spark.sql.sources.partitionColumnTypeInference.enabled", "false");
-        return spark.read().format(format).option("basePath", rootPath.toString()).load(paths.toArray(String[]::new));
+        var reader = spark.read().format(format).option("basePath", rootPath.toString());
+        if ("json".equals(format)) {
+            synchronized (this) {
+                if (jsonSchema == null) {
+                    List<String> sample = paths.size() <= 2 ? paths : List.of(paths.get(0), paths.get(paths.size() - 1));
+                    jsonSchema = spark.read().format(format).option("basePath", rootPath.toString())
+                            .load(sample.toArray(String[]::new)).schema();
+                }
+            }
+            reader = reader.schema(jsonSchema);
+        }
+        return reader.load(paths.toArray(String[]::new));
     }
 
     /** Epoch milliseconds of a time column: a long/int as is, a timestamp or date converted, a string parsed. */

@@ -135,6 +135,23 @@ class BackfillCommandTest {
     }
 
     @Test
+    @DisplayName("bad arguments exit 2 with a message and touch nothing")
+    void badArgumentsExit2() {
+        Path out = tmp.resolve("bad");
+        Cli unknown = Cli.run("backfill", "--definitions", joins.toString(), "--join", "payments", "--version", "v9",
+                "--start-date", "2025-10-01", "--end-date", "2025-10-01", "--output", out.toString());
+        assertEquals(2, unknown.exit(), unknown.toString());
+        assertTrue(unknown.err().contains("defines no join payments version v9; it defines payments.v2"), unknown.err());
+        Cli publish = Cli.run(args(out, "2025-10-01", "2025-10-01", "--publish"));
+        assertEquals(2, publish.exit(), publish.toString());
+        assertTrue(publish.err().contains("--publish needs --bootstrap-servers and --schema-registry"), publish.err());
+        Cli backwards = Cli.run(args(out, "2025-10-02", "2025-10-01"));
+        assertEquals(2, backwards.exit(), backwards.toString());
+        assertTrue(backwards.err().contains("--end-date 2025-10-01 is before --start-date 2025-10-02"), backwards.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     @DisplayName("chunks of 1 day with the sweep equal one 4-day chunk with the RANGE reference, row for row")
     void chunkEdgesChangeNothingAndMatchReference() throws IOException {
         // Given the same inputs

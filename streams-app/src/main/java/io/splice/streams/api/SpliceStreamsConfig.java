@@ -27,6 +27,7 @@ public final class SpliceStreamsConfig extends AbstractConfig {
     public static final String METRICS_PORT = "splice.metrics.port";
     public static final String METRICS_HOST = "splice.metrics.host";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String STATE_STORE = "splice.state.store";
 
     private static final ConfigDef DEF = new ConfigDef()
             .define(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "127.0.0.1:9092", Importance.HIGH,
@@ -54,7 +55,10 @@ public final class SpliceStreamsConfig extends AbstractConfig {
             .define(METRICS_PORT, Type.INT, 9464, Range.between(0, 65535), Importance.LOW,
                     "HTTP port of /metrics (Prometheus) and /health; 0 picks a free port, -1 is not allowed.")
             .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
-                    "Address the metrics server binds to.");
+                    "Address the metrics server binds to.")
+            .define(STATE_STORE, Type.STRING, "rocksdb", ValidString.in("rocksdb", "in_memory"), Importance.LOW,
+                    "Per-row state store: rocksdb (persistent, for splice run) or in_memory (what splice simulate uses: "
+                            + "no disk flush per record; the changelog still backs it up).");
 
     public SpliceStreamsConfig(Map<?, ?> props) {
         super(DEF, props, false);
@@ -78,6 +82,10 @@ public final class SpliceStreamsConfig extends AbstractConfig {
 
     public boolean logKeyedByRowKey() {
         return getBoolean(LOG_KEYED_BY_ROW_KEY);
+    }
+
+    public boolean inMemoryState() {
+        return "in_memory".equals(getString(STATE_STORE));
     }
 
     public int maxValueBytes() {

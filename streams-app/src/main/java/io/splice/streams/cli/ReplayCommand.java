@@ -4,6 +4,7 @@ import io.splice.avro.serde.SpliceSerdeConfig;
 import io.splice.core.api.Topics;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.replay.Replayer;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -82,6 +83,10 @@ final class ReplayCommand implements Callable<Integer> {
             return 0;
         } catch (IllegalArgumentException ex) {
             err.println("error: " + ex.getMessage());
+            return 1;
+        } catch (KafkaException ex) {
+            // e.g. a wrong password or a missing ACL: one clear line, not a stack trace (messages carry no secrets)
+            err.println("error: Kafka refused the replay: " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
             return 1;
         }
     }

@@ -54,8 +54,14 @@ final class FeatureRowRouter extends RouterBase {
             }
             return;
         }
+        if (record.value().length == 0) {
+            throw new BadRecordException(BadRecordException.EMPTY_VALUE, "empty (0-byte) value on compacted topic " + topic
+                    + "; a tombstone is a null value, not an empty one");
+        }
         InputGuards.size(record.value(), maxValueBytes);
         SpecificRecord decoded = deserializer.deserialize(topic, record.value());
+        InputGuards.sameRowKey(decoded instanceof StitchedRecord st ? st.getRowKey() : ((FeatureRow) decoded).getRowKey(),
+                rowKey, topic);
         long ts;
         Map<String, String> keys;
         Map<String, Object> values;

@@ -19,17 +19,24 @@ final class FetchLogRouter extends RouterBase {
     private final Map<String, JoinPlan> plansById;
     private final Deserializer<FetchLog> deserializer;
     private final int maxValueBytes;
+    private final boolean keyedByRowKey;
 
-    FetchLogRouter(Map<String, JoinPlan> plansById, Deserializer<FetchLog> deserializer, int maxValueBytes, SpliceMetrics metrics) {
+    /**
+     * @param keyedByRowKey the logs are not repartitioned ({@code splice.fetch-log.keyed-by-row-key}): a log whose key
+     *                      is not its row key would be stitched in the wrong partition, so it is a bad record
+     */
+    FetchLogRouter(Map<String, JoinPlan> plansById, Deserializer<FetchLog> deserializer, int maxValueBytes,
+                   boolean keyedByRowKey, SpliceMetrics metrics) {
         super(metrics);
         this.plansById = plansById;
         this.deserializer = deserializer;
         this.maxValueBytes = maxValueBytes;
+        this.keyedByRowKey = keyedByRowKey;
     }
 
     @Override
     protected void route(Record<byte[], byte[]> record) {
-        InputGuards.utf8Key(record.key());
+        String key = InputGuards.utf8Key(record.key());
         if (record.value() == null || record.value().length == 0) {
             throw new BadRecordException(BadRecordException.EMPTY_VALUE, "empty value on log topic " + sourceTopic()
                     + " (logs are not compacted: a tombstone means nothing here)");
@@ -44,6 +51,14 @@ final class FetchLogRouter extends RouterBase {
         }
         InputGuards.timestamp(log.getTs(), "log");
         String rowKey = plan.rowKey(log.getContext(), log.getKeys());
+        if (keyedByRowKey && key == null) {
+            throw new BadRecordException(BadRecordException.MISSING_KEY, "log on " + topic + " has no key but "
+                    + "splice.fetch-log.keyed-by-row-key is set: its key must be the row key '" + InputGuards.abbreviate(rowKey) + "'");
+        }
+        if (keyedByRowKey && !rowKey.equals(key)) {
+            throw new BadRecordException(BadRecordException.BAD_KEY, "log on " + topic + " is keyed '" + InputGuards.abbreviate(key)
+                    + "' but its row key is '" + InputGuards.abbreviate(rowKey) + "' and splice.fetch-log.keyed-by-row-key is set");
+        }
         Map<String, Object> values = ValueTypes.promoteAll(plan, log.getValues(), true);
         SourceRecord src = new SourceRecord(log.getTs(), Map.copyOf(log.getKeys()), values, Map.copyOf(log.getPartHashes()));
         metrics.recordIn(plan.id(), "log");

@@ -34,6 +34,24 @@ final class InputGuards {
         }
     }
 
+    /**
+     * A keyed record's value names its row in {@code row_key}: it must be present and equal to the record key, which
+     * decides the partition and what compaction keeps (a mismatch would stitch the row under the wrong key).
+     */
+    static void sameRowKey(String valueRowKey, String recordKey, String topic) {
+        if (valueRowKey == null || valueRowKey.isEmpty()) {
+            throw new BadRecordException(BadRecordException.MISSING_ROW_ID, "record on " + topic + " has an empty row_key");
+        }
+        if (!valueRowKey.equals(recordKey)) {
+            throw new BadRecordException(BadRecordException.BAD_KEY, "row_key '" + abbreviate(valueRowKey)
+                    + "' in the value differs from the record key '" + abbreviate(recordKey) + "' on " + topic);
+        }
+    }
+
+    static String abbreviate(String s) {
+        return s == null || s.length() <= 80 ? s : s.substring(0, 80) + "… (" + s.length() + " chars)";
+    }
+
     static void timestamp(long ts, String what) {
         if (ts < 0) {
             throw new BadRecordException(BadRecordException.BAD_TIMESTAMP, what + " has a negative timestamp " + ts);

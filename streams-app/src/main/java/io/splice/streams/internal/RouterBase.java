@@ -1,5 +1,6 @@
 package io.splice.streams.internal;
 
+import io.splice.avro.serde.SchemaRegistryException;
 import io.splice.core.merge.BadRecordException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -33,8 +34,23 @@ abstract class RouterBase implements Processor<byte[], byte[], String, Routed> {
         } catch (BadRecordException e) {
             deadLetter(record, e.reason(), e.getMessage());
         } catch (SerializationException e) {
+            if (registryUnavailable(e)) {
+                // Not the record's fault: fail the task so that it is retried from the last commit once the registry
+                // answers again, rather than dead-lettering good records during a registry outage.
+                throw e;
+            }
             deadLetter(record, BadRecordException.UNDECODABLE, e.getMessage());
         }
+    }
+
+    /** A registry that cannot be reached or answers 5xx (an unknown schema id is a 404: the record is bad). */
+    static boolean registryUnavailable(SerializationException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SchemaRegistryException sre) {
+                return sre.status() < 0 || sre.status() >= 500;
+            }
+        }
+        return false;
     }
 
     protected abstract void route(Record<byte[], byte[]> record);

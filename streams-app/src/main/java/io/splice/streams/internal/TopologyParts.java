@@ -52,6 +52,7 @@ public final class TopologyParts {
         this.stitchedSerializer = stitchedSerializer;
         this.fetchLogDeserializer = fetchLogDeserializer;
         this.registry = registry;
+        AvroLimits.atLeast(config.maxValueBytes());
     }
 
     public void build(Map<String, JoinPlan> plans) {
@@ -62,7 +63,7 @@ public final class TopologyParts {
         KStream<byte[], byte[]> rawLogs = builder.stream(List.of(topics.fetchLog(), topics.fetchLogReplay()),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("fetch-logs"));
         KStream<String, Routed> logs = rawLogs.process(
-                () -> new FetchLogRouter(plans, fetchLogDeserializer, config.maxValueBytes(), metrics), Named.as("route-fetch-logs"));
+                () -> new FetchLogRouter(plans, fetchLogDeserializer, config.maxValueBytes(), config.logKeyedByRowKey(), metrics), Named.as("route-fetch-logs"));
         Map<String, KStream<String, Routed>> logsByJoin = split(logs, plans, "logs-");
         logsByJoin.forEach((id, stream) -> {
             KStream<String, Routed> keyed = config.logKeyedByRowKey() ? stream : stream.repartition(
@@ -98,7 +99,8 @@ public final class TopologyParts {
         for (JoinPlan plan : plans.values()) {
             String id = plan.id();
             String storeName = "rows-" + id;
-            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(storeName),
+            builder.addStateStore(Stores.keyValueStoreBuilder(config.inMemoryState() ? Stores.inMemoryKeyValueStore(storeName)
+                            : Stores.persistentKeyValueStore(storeName),
                     Serdes.String(), new RowStateSerde()).withCachingEnabled());
             List<KStream<String, Routed>> inputs = inputsByJoin.get(id);
             KStream<String, Routed> all = inputs.get(0);

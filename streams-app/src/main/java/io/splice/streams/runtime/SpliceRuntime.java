@@ -24,6 +24,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -40,10 +42,20 @@ public final class SpliceRuntime implements AutoCloseable {
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
     private HttpServer http;
+    private final List<KafkaStreams.StateListener> stateListeners = new CopyOnWriteArrayList<>();
 
     public SpliceRuntime(Definitions definitions, SpliceStreamsConfig config) {
         this.definitions = definitions;
         this.config = config;
+    }
+
+    /**
+     * Also tells {@code listener} of every state change of the streams (Kafka Streams allows one listener, which the
+     * runtime uses itself); call before {@link #start()}.
+     */
+    public SpliceRuntime onStateChange(KafkaStreams.StateListener listener) {
+        stateListeners.add(listener);
+        return this;
     }
 
     public SpliceRuntime start() throws Exception {
@@ -63,6 +75,7 @@ public final class SpliceRuntime implements AutoCloseable {
             if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
                 stopped.countDown();
             }
+            stateListeners.forEach(l -> l.onChange(now, before));
         });
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);

@@ -1,0 +1,327 @@
+package io.splice.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.splice.avro.FeatureRow;
+import io.splice.avro.FetchLog;
+import io.splice.avro.serde.SchemaRegistryClient;
+import io.splice.avro.serde.SpliceAvroDeserializer;
+import io.splice.avro.serde.SpliceAvroSerializer;
+import io.splice.avro.serde.SpliceSerdeConfig;
+import io.splice.streams.api.SpliceStreamsConfig;
+import io.splice.streams.runtime.SpliceRuntime;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The app under test, run in its own JVM so that its heap, RSS and CPU are its own (the broker lives in the
+ * harness's JVM): either the Splice app ({@link SpliceRuntime}) or a pass-through Kafka Streams app with the same
+ * serde, topics, partitions and {@code exactly_once_v2}. Speaks a line protocol on stdout:
+ * {@code BENCH-START <epoch ms>} when it starts, {@code BENCH-READY <epoch ms>} once RUNNING; it runs until stdin says
+ * {@code STOP} (or closes), then closes the app and prints {@code BENCH-RESULT <json>}. The harness decides when to
+ * stop (by offsets, see {@link Progress}), so the app's process does no polling of its own. It exits if the harness
+ * dies.
+ */
+public final class AppMain {
+    static final String START = "BENCH-START ";
+    static final String READY = "BENCH-READY ";
+    static final String RESULT = "BENCH-RESULT ";
+
+    private AppMain() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args a = new Args(argv, Set.of("app", "bootstrap", "registry", "prefix", "partitions", "threads",
+                "commit-interval-ms", "app-id", "state-dir", "timeout-s", "parent-pid", "cards", "streams-config"),
+                Set.of("keyed-by-row-key"));
+        watchParent(a.longValue("parent-pid", -1));
+        HeapSampler heap = new HeapSampler();
+        heap.start();
+        String app = a.string("app", "splice");
+        String appId = a.string("app-id", "bench-" + app);
+        Path stateDir = Paths.get(a.string("state-dir", Files.createTempDirectory("bench-state-").toString()));
+        BenchData data = new BenchData(a.string("prefix", "bench"), a.integer("cards", 100_000));
+        int partitions = a.integer("partitions", 6);
+        Map<String, Object> props = new HashMap<>();
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, a.string("bootstrap", "127.0.0.1:9092"));
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, a.integer("threads", 1));
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, a.integer("commit-interval-ms", 100));
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        for (String kv : a.string("streams-config", "").split(",")) {
+            if (!kv.isBlank()) {
+                int eq = kv.indexOf('=');
+                props.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
+        String registryUrl = a.string("registry", "http://127.0.0.1:8081");
+
+        SpliceRuntime runtime = null;
+        KafkaStreams passThrough = null;
+        AutoCloseable closer;
+        long cpu0 = processCpuNanos();
+        long t0 = System.nanoTime();
+        System.out.println(START + System.currentTimeMillis());
+        System.out.flush();
+        if (app.equals("splice")) {
+            props.put(SpliceStreamsConfig.SCHEMA_REGISTRY_URL, registryUrl);
+            props.put(SpliceStreamsConfig.TOPIC_PREFIX, data.topics.prefix());
+            props.put(SpliceStreamsConfig.TOPIC_PARTITIONS, partitions);
+            props.put(SpliceStreamsConfig.TOPIC_REPLICATION, 1);
+            props.put(SpliceStreamsConfig.METRICS_PORT, 0);
+            props.put(SpliceStreamsConfig.LOG_KEYED_BY_ROW_KEY, a.flag("keyed-by-row-key"));
+            runtime = new SpliceRuntime(data.definitions, new SpliceStreamsConfig(props));
+            SpliceRuntime r = runtime;
+            closer = r::close;
+            runtime.start();
+        } else if (app.equals("passthrough")) {
+            passThrough = passThrough(data, registryUrl, props);
+            KafkaStreams s = passThrough;
+            closer = () -> s.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(60)).leaveGroup(true));
+            passThrough.start();
+        } else {
+            throw new IllegalArgumentException("--app splice|passthrough");
+        }
+        AutoCloseable finalCloser = closer;
+        Thread hook = new Thread(() -> closeQuietly(finalCloser), "bench-app-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        long timeoutS = a.longValue("timeout-s", 600);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("app", app);
+        KafkaStreams streams = runtime != null ? runtime.streams() : passThrough;
+        long runningDeadline = t0 + TimeUnit.SECONDS.toNanos(Math.min(timeoutS, 120));
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > runningDeadline || streams.state() == KafkaStreams.State.ERROR
+                    || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+                throw new IllegalStateException("the app did not reach RUNNING (state " + streams.state() + ")");
+            }
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        long runningNanos = System.nanoTime() - t0;
+        System.out.println(READY + System.currentTimeMillis());
+        System.out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null && !line.trim().equals("STOP")) {
+            // the harness decides when the run is over (by offsets: see Progress)
+        }
+        long elapsedNanos = System.nanoTime() - t0;
+        long cpuNanos = processCpuNanos() - cpu0;
+        // task (re)creations: more than the active tasks means a task was closed and revived (e.g. EOS recovery)
+        double tasksCreated = streams.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("task-created-total") && e.getKey().group().equals("stream-thread-metrics"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+        int activeTasks = streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+        heap.stop();
+        result.put("seconds", elapsedNanos / 1e9);
+        result.put("seconds_to_running", runningNanos / 1e9);
+        result.put("cpu_seconds", cpuNanos / 1e9);
+        result.put("peak_heap_bytes", heap.peak());
+        result.put("max_heap_bytes", Runtime.getRuntime().maxMemory());
+        result.put("gc_seconds", gcMillis() / 1000.0);
+        result.put("tasks_created", tasksCreated);
+        result.put("active_tasks", activeTasks);
+        if (runtime != null) {
+            MeterRegistry m = runtime.meters();
+            result.put("stitched", count(m, "splice.stitched.out"));
+            result.put("unchanged", count(m, "splice.merges.unchanged"));
+            result.put("records_in", count(m, "splice.records.in"));
+            result.put("dlq", count(m, "splice.dlq"));
+        }
+        closeQuietly(closer);
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // shutting down
+        }
+        result.put("peak_rss_bytes", peakRssBytes());
+        result.put("state_bytes", dirSize(stateDir));
+        deleteRecursively(stateDir);
+        System.out.println(RESULT + new ObjectMapper().writeValueAsString(result));
+        System.out.flush();
+        System.exit(0);
+    }
+
+    static KafkaStreams passThrough(BenchData data, String registryUrl, Map<String, Object> props) {
+        SchemaRegistryClient client = SpliceSerdeConfig.client(Map.of(SpliceSerdeConfig.SCHEMA_REGISTRY_URL, registryUrl));
+        Serde<FetchLog> logSerde = Serdes.serdeFrom(new SpliceAvroSerializer<>(client), SpliceAvroDeserializer.of(client, FetchLog.class));
+        Serde<FeatureRow> rowSerde = Serdes.serdeFrom(new SpliceAvroSerializer<>(client), SpliceAvroDeserializer.of(client, FeatureRow.class));
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream(List.of(data.topics.fetchLog(), data.topics.fetchLogReplay()), Consumed.with(Serdes.String(), logSerde))
+                .to(passThroughLogs(data), Produced.with(Serdes.String(), logSerde));
+        b.stream(List.of(data.backfillTopic(), data.bootstrapTopic), Consumed.with(Serdes.String(), rowSerde))
+                .to(passThroughRows(data), Produced.with(Serdes.String(), rowSerde));
+        Properties p = new Properties();
+        p.putAll(props);
+        return new KafkaStreams(b.build(), p);
+    }
+
+    /** Output topics of the pass-through app (one per record type: the registry keeps one schema per subject). */
+    static String passThroughLogs(BenchData data) {
+        return data.topics.prefix() + ".passthrough.logs";
+    }
+
+    static String passThroughRows(BenchData data) {
+        return data.topics.prefix() + ".passthrough.rows";
+    }
+
+    private static double count(MeterRegistry m, String name) {
+        return m.find(name).counters().stream().mapToDouble(Counter::count).sum();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            System.err.println("close failed: " + e);
+        }
+    }
+
+    private static void watchParent(long pid) {
+        if (pid <= 0) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            while (true) {
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    try {
+                        TimeUnit.SECONDS.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                } else {
+                    System.err.println("harness " + pid + " is gone; stopping");
+                    System.exit(3);
+                }
+            }
+        }, "bench-parent-watch");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    private static long gcMillis() {
+        long ms = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return ms;
+    }
+
+    /** VmHWM of /proc/self/status: the peak resident set (heap, RocksDB and everything else); -1 if unknown. */
+    static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    static long dirSize(Path dir) {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort
+                }
+            });
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    /** Samples used heap every 10 ms; the maximum is the peak heap (live data plus garbage not yet collected). */
+    static final class HeapSampler {
+        private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        private volatile boolean stop;
+        private volatile long peak;
+        private Thread thread;
+
+        void start() {
+            thread = new Thread(() -> {
+                while (!stop) {
+                    long used = memory.getHeapMemoryUsage().getUsed();
+                    if (used > peak) {
+                        peak = used;
+                    }
+                    try {
+                        TimeUnit.MILLISECONDS.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-heap-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() {
+            stop = true;
+        }
+
+        long peak() {
+            return peak;
+        }
+    }
+}

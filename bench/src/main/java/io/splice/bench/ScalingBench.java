@@ -1,0 +1,101 @@
+package io.splice.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Issue 7 (3): how the Splice app's cost grows with volume — throughput at 250k, 500k, 1M and 2M logs (each size on
+ * fresh topics) — and the state it keeps: the RocksDB state directory after the run and the changelog topic on the
+ * broker, per million rows.
+ *
+ * <pre>bench/scaling/run.sh [--sizes 250k,500k,1M,2M] [--threads 1] [--partitions 6] [--budget-s 540]</pre>
+ * A size whose estimated time (from the slowest rate so far) would exceed the budget is skipped and named.
+ */
+public final class ScalingBench {
+    private ScalingBench() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Report.start();
+        Args a = new Args(argv, Set.of("sizes", "threads", "partitions", "cards", "app-heap", "timeout-s", "name", "budget-s"), Set.of());
+        long budgetS = a.longValue("budget-s", 540);
+        List<Long> sizes = a.longs("sizes", "250k,500k,1M,2M");
+        int threads = a.integer("threads", 1);
+        int partitions = a.integer("partitions", 6);
+        int cards = a.integer("cards", 100_000);
+        long t0 = System.nanoTime();
+        List<List<String>> rows = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        double secondsPerLog = 0;
+        try (Stack stack = Stack.start()) {
+            for (long n : sizes) {
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                if (secondsPerLog > 0 && elapsed + secondsPerLog * n > budgetS) {
+                    notes.add(String.format(Locale.ROOT, "%,d logs skipped: at the rate measured so far it would need about %.0f s "
+                            + "more, beyond the time budget of %d s (--budget-s).", n, secondsPerLog * n, budgetS));
+                    Log.info("%s", notes.get(notes.size() - 1));
+                    continue;
+                }
+                long sizeStart = System.nanoTime();
+                String prefix = "s" + n;
+                String appId = "bench-scaling-" + n;
+                BenchData data = new BenchData(prefix, cards);
+                try {
+                    stack.createTopics(data, partitions, List.of());
+                    Preloader.Loaded loaded = Preloader.load(data, stack.bootstrapServers(), stack.registryClient, 0, n, true, true);
+                    AppRun.Options o = new AppRun.Options();
+                    o.app = "splice";
+                    o.threads = threads;
+                    o.partitions = partitions;
+                    o.appId = appId;
+                    o.heap = a.string("app-heap", "1g");
+                    o.timeoutS = a.longValue("timeout-s", 600);
+                    AppRun run = AppRun.toCompletion(stack, data, o, loaded.total());
+                    long changelog;
+                    try (var admin = stack.kafka.admin()) {
+                        changelog = Progress.topicBytes(admin, t -> t.startsWith(appId + "-") && t.endsWith("-changelog"));
+                    }
+                    double perMillion = 1_000_000.0 / n;
+                    rows.add(List.of(String.format(Locale.ROOT, "%,d", n), Report.num(loaded.total()),
+                            Report.num1(run.seconds()) + (run.completed() ? "" : " (timeout)"), Report.num(run.recordsPerSecond()),
+                            Report.num1(run.cpuMicrosPerRecord()), Report.num(run.stitched()), Report.mb(run.peakHeapBytes()),
+                            Report.mb(run.peakRssBytes()), Report.mb(run.stateBytes()), Report.mb(run.stateBytes() * perMillion),
+                            Report.mb(changelog * perMillion), String.format(Locale.ROOT, "%.0f / %d", run.tasksCreated(), run.activeTasks())));
+                } finally {
+                    stack.deleteTopics(prefix + ".", appId + "-");
+                }
+                secondsPerLog = Math.max(secondsPerLog, (System.nanoTime() - sizeStart) / 1e9 / n);
+                report(a, threads, partitions, rows, notes, t0, true);
+            }
+        }
+        report(a, threads, partitions, rows, notes, t0, false);
+    }
+
+    private static void report(Args a, int threads, int partitions, List<List<String>> rows, List<String> notes, long t0,
+                               boolean partial) {
+        Report r = new Report(a.string("name", "scaling"), "Scaling: Splice throughput and state by volume");
+        r.line(String.format(Locale.ROOT, "Each size on fresh topics (%d partitions), logs keyed by card (re-keyed through a repartition "
+                        + "topic), 20%% of rows with a backfill record and 10%% with a bootstrap record; one row per log. Splice app with %d "
+                        + "stream thread(s), exactly_once_v2, in its own JVM (-Xmx%s); timed from start to the last stitched record "
+                        + "committed.", partitions, threads, a.string("app-heap", "1g")));
+        r.blank();
+        r.table(List.of("logs (= rows)", "input records", "seconds", "records/s", "CPU µs/record", "stitched records",
+                "peak heap MB", "peak RSS MB", "state dir MB", "state dir MB per 1M rows", "changelog MB per 1M rows",
+                "tasks created / active"), rows);
+        r.line("state dir = the app's RocksDB state directory after a clean close; changelog = the store's changelog topic on the "
+                + "broker (before compaction). Both hold one RowState per row (last emitted values and sources, plus the log, "
+                + "backfill and bootstrap records).");
+        notes.forEach(x -> r.line("- " + x));
+        if (partial) {
+            r.line("**Partial: the benchmark is still running (or was stopped).**");
+        }
+        r.line(String.format(Locale.ROOT, "Total wall time of the benchmark: %.0f s.", (System.nanoTime() - t0) / 1e9));
+        if (partial) {
+            r.save();
+        } else {
+            r.publish();
+        }
+    }
+}

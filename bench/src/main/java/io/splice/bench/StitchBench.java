@@ -1,0 +1,148 @@
+package io.splice.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Issue 7 (1): stitching throughput of the Splice app against a pass-through Kafka Streams app, side by side on one
+ * embedded broker and registry, both {@code exactly_once_v2}, with the same serde, input topics and partitions.
+ *
+ * <pre>bench/stitch/run.sh [--logs 1000000] [--threads 1,2] [--partitions 6] [--app-heap 1g] [--profile]
+ *                        [--keyed-by-row-key]</pre>
+ */
+public final class StitchBench {
+    private StitchBench() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Report.start();
+        Args a = new Args(argv, Set.of("logs", "threads", "partitions", "cards", "app-heap", "timeout-s", "name", "streams-config"),
+                Set.of("profile", "keyed-by-row-key", "no-verify"));
+        long n = a.longValue("logs", 1_000_000);
+        List<Integer> threadCounts = a.ints("threads", "1,2");
+        int partitions = a.integer("partitions", 6);
+        int cards = a.integer("cards", 100_000);
+        boolean profile = a.flag("profile");
+        boolean keyed = a.flag("keyed-by-row-key");
+        String name = a.string("name", "stitch");
+        long t0 = System.nanoTime();
+
+        List<AppRun> runs = new ArrayList<>();
+        List<String> checks = new ArrayList<>();
+        Path jfr = null;
+        Preloader.Loaded loaded;
+        try (Stack stack = Stack.start()) {
+            BenchData data = new BenchData("bench", cards, keyed);
+            stack.createTopics(data, partitions, List.of(AppMain.passThroughLogs(data), AppMain.passThroughRows(data)));
+            loaded = Preloader.load(data, stack.bootstrapServers(), stack.registryClient, 0, n, true, true);
+            for (int t : threadCounts) {
+                AppRun.Options pt = new AppRun.Options();
+                pt.app = "passthrough";
+                pt.threads = t;
+                pt.partitions = partitions;
+                pt.appId = "bench-passthrough-t" + t;
+                pt.heap = a.string("app-heap", "1g");
+                pt.timeoutS = a.longValue("timeout-s", 540);
+                pt.streamsConfig = a.string("streams-config", "");
+                runs.add(AppRun.toCompletion(stack, data, pt, loaded.total()));
+                report(a, name, n, threadCounts, partitions, keyed, loaded, runs, checks, null, t0, true);
+
+                AppRun.Options sp = new AppRun.Options();
+                sp.app = "splice";
+                sp.threads = t;
+                sp.partitions = partitions;
+                sp.appId = "bench-splice-t" + t;
+                sp.heap = pt.heap;
+                sp.timeoutS = pt.timeoutS;
+                sp.keyedByRowKey = keyed;
+                sp.streamsConfig = pt.streamsConfig;
+                if (profile && jfr == null) {
+                    Path dir = Report.resultsDir().resolve("../target/jfr").normalize();
+                    Files.createDirectories(dir);
+                    jfr = dir.resolve("splice-t" + t + ".jfr");
+                    sp.jfr = jfr;
+                }
+                var before = Verify.ends(stack.bootstrapServers(), data.stitchedTopic());
+                AppRun run = AppRun.toCompletion(stack, data, sp, loaded.total());
+                runs.add(run);
+                if (!a.flag("no-verify")) {
+                    Verify.Output out = Verify.read(stack.bootstrapServers(), data.stitchedTopic(), before, 120_000);
+                    String ok = out.distinctRows() == n && out.records() == (long) run.stitched() ? "ok" : "MISMATCH";
+                    checks.add(String.format("splice t=%d: the stitched topic got %,d records (%,d tombstones) for %,d distinct rows "
+                            + "of %,d; the app counted %,.0f emissions and %,.0f unchanged merges: %s",
+                            t, out.records(), out.tombstones(), out.distinctRows(), n, run.stitched(), run.unchanged(), ok));
+                    Log.info("%s", checks.get(checks.size() - 1));
+                }
+                report(a, name, n, threadCounts, partitions, keyed, loaded, runs, checks, null, t0, true);
+            }
+        }
+        report(a, name, n, threadCounts, partitions, keyed, loaded, runs, checks, jfr, t0, false);
+    }
+
+    private static void report(Args a, String name, long n, List<Integer> threadCounts, int partitions, boolean keyed,
+                               Preloader.Loaded loaded, List<AppRun> runs, List<String> checks, Path jfr, long t0,
+                               boolean partial) throws Exception {
+
+        Report r = new Report(name, "Stitch throughput: Splice vs pass-through (exactly_once_v2)");
+        r.line(String.format("Input: %,d fetch logs + %,d backfill + %,d bootstrap records = %,d records, %d partitions per topic, "
+                        + "logs keyed by %s; preloaded in %.1f s. Each app runs in its own JVM (-Xmx%s) from start until its "
+                        + "committed offsets reach the end of every input (and repartition) topic, i.e. until the last output "
+                        + "record is visible to read_committed consumers.",
+                loaded.logs(), loaded.backfill(), loaded.bootstrap(), loaded.total(), partitions,
+                keyed ? "row key (no repartition)" : "card (Splice re-keys through a repartition topic)", loaded.seconds(),
+                a.string("app-heap", "1g")));
+        if (!a.string("streams-config", "").isBlank()) {
+            r.line("Extra Kafka Streams settings (both apps): `" + a.string("streams-config", "") + "`.");
+        }
+        if (partial) {
+            r.line("**Partial: the benchmark is still running (or was stopped).**");
+        }
+        BenchData.describe().forEach(d -> r.line("- " + d));
+        r.blank();
+        List<List<String>> rows = new ArrayList<>();
+        for (AppRun run : runs) {
+            String ratio = "";
+            String cpuRatio = "";
+            if (run.app().equals("splice")) {
+                AppRun base = runs.stream().filter(x -> x.app().equals("passthrough") && x.threads() == run.threads()).findFirst().orElse(null);
+                if (base != null) {
+                    ratio = Report.num2(run.recordsPerSecond() / base.recordsPerSecond());
+                    cpuRatio = Report.num2(base.cpuMicrosPerRecord() / run.cpuMicrosPerRecord());
+                }
+            }
+            rows.add(List.of(run.app().equals("splice") ? "(a) Splice" : "(b) pass-through", Integer.toString(run.threads()),
+                    Report.num(run.inputRecords()), Report.num1(run.seconds()) + (run.completed() ? "" : " (timeout)"),
+                    Report.num(run.recordsPerSecond()), ratio, Report.num1(run.cpuSeconds()), Report.num1(run.cpuMicrosPerRecord()), cpuRatio,
+                    Report.mb(run.peakHeapBytes()), Report.mb(run.peakRssBytes()), Report.num1(run.gcSeconds()),
+                    run.app().equals("splice") ? Report.mb(run.stateBytes()) : "-",
+                    String.format("%.0f / %d", run.tasksCreated(), run.activeTasks())));
+        }
+        r.table(List.of("app", "stream threads", "input records", "seconds", "records/s", "ratio a/b", "app CPU s",
+                "CPU µs/record", "CPU ratio b/a", "peak heap MB", "peak RSS MB", "GC s", "state MB", "tasks created / active"), rows);
+        r.line("seconds: from the app's start (topic check, group join, restore included) to the last output committed; "
+                + "records/s = input records / seconds; CPU ratio b/a = pass-through CPU per record ÷ Splice CPU per record (the "
+                + "throughput ratio one core would give, less sensitive to other load on the machine); peak heap = highest used heap sampled every 10 ms; peak RSS = VmHWM "
+                + "(includes RocksDB's native memory); state MB = state directory after close (RocksDB); tasks created / active: "
+                + "more creations than active tasks would mean a task was closed and revived during the run (e.g. an "
+                + "exactly-once recovery), which costs reprocessing.");
+        checks.forEach(c -> r.line("- " + c));
+        if (jfr != null) {
+            r.blank();
+            r.line("### Hot spots (JFR execution samples of the Splice run with " + threadCounts.get(0) + " thread(s))");
+            r.blank();
+            r.line("Recording: `" + jfr + "`.");
+            r.blank();
+            JfrHotSpots.report(jfr, r, 15);
+        }
+        r.line(String.format("Total wall time of the benchmark: %.0f s.", (System.nanoTime() - t0) / 1e9));
+        if (partial) {
+            r.save();
+        } else {
+            r.publish();
+        }
+    }
+}

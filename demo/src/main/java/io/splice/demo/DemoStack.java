@@ -1,0 +1,324 @@
+package io.splice.demo;
+
+import io.splice.core.api.BootstrapPart;
+import io.splice.core.api.Definitions;
+import io.splice.core.api.JoinDefinition;
+import io.splice.core.api.Topics;
+import io.splice.local.LocalStack;
+import io.splice.local.TopicSpec;
+import io.splice.local.connect.ConnectWorker;
+import io.splice.local.featurestore.FeatureGroupSpec;
+import io.splice.local.featurestore.FeatureStoreEndpoint;
+import io.splice.local.s3.S3Endpoint;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The whole local system for a set of join definitions: Kafka and the schema registry ({@link LocalStack}), the S3
+ * endpoint, the Feature Store endpoint and a Connect worker running both Splice sinks on every join's stitched
+ * topic. Topics, buckets and feature groups the definitions need are created. {@link #close()} stops everything in
+ * reverse order.
+ */
+public final class DemoStack implements AutoCloseable {
+    public static final String S3_CONNECTOR = "splice-s3-offline";
+    public static final String FS_CONNECTOR = "splice-featurestore-online";
+    /** Topic settings: keep every record (the demo's event times lie days in the past). */
+    static final Map<String, String> KEEP = Map.of("retention.ms", "-1", "segment.ms", Long.toString(Duration.ofDays(365).toMillis()));
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final Definitions definitions;
+    private final Topics topics;
+    private final int partitions;
+    private LocalStack kafka;
+    private S3Endpoint s3;
+    private FeatureStoreEndpoint featureStore;
+    private volatile CompletableFuture<ConnectWorker> connect;
+    private S3Client s3Client;
+    private volatile boolean closed;
+
+    private DemoStack(Definitions definitions, Topics topics, int partitions) {
+        this.definitions = definitions;
+        this.topics = topics;
+        this.partitions = partitions;
+    }
+
+    /**
+     * Starts everything (Kafka and the registry boot in parallel with S3 and the Feature Store endpoint) and returns
+     * once both connectors run. {@code definitionsFile} is what the connectors load.
+     */
+    public static DemoStack start(Definitions definitions, Path definitionsFile, Topics topics, int partitions,
+                                  Progress progress) {
+        DemoStack stack = start(definitions, definitionsFile, topics, partitions, progress, s -> { });
+        stack.connect();
+        return stack;
+    }
+
+    /**
+     * As above, but returns once Kafka, the registry, S3 and the Feature Store answer: Connect and its connectors
+     * start in the background ({@link #connect()} waits for them). {@code onKafka} runs as soon as Kafka and the
+     * registry answer.
+     */
+    public static DemoStack start(Definitions definitions, Path definitionsFile, Topics topics, int partitions,
+                                  Progress progress, java.util.function.Consumer<DemoStack> onKafka) {
+        DemoStack stack = new DemoStack(definitions, topics, partitions);
+        CompletableFuture<LocalStack> kafka = CompletableFuture.supplyAsync(() -> LocalStack.builder()
+                .withKafka().withSchemaRegistry().withTopics(stack.topicSpecs().toArray(TopicSpec[]::new)).start());
+        try {
+            stack.s3 = stack.started(S3Endpoint.transientStore());
+            stack.s3Client = stack.started(OfflineTable.s3(stack.s3.endpoint(), S3Endpoint.ACCESS_KEY, S3Endpoint.SECRET_KEY, "us-east-1"));
+            for (String bucket : stack.buckets()) {
+                try {
+                    stack.s3Client.createBucket(b -> b.bucket(bucket));
+                } catch (BucketAlreadyOwnedByYouException ignored) {
+                    // fine
+                }
+            }
+            stack.featureStore = stack.started(FeatureStoreEndpoint.start());
+            for (JoinDefinition j : definitions.joins()) {
+                stack.featureStore.createFeatureGroup(FeatureGroupSpec.of(j.featureGroupName(), j.recordIdentifier(), "EventTime"));
+            }
+            progress.step("S3 endpoint %s, Feature Store endpoint %s", stack.s3.endpoint(), stack.featureStore.endpoint());
+            try {
+                stack.kafka = stack.started(kafka.join());
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+            progress.step("Kafka %s, schema registry %s", stack.kafka.bootstrapServers(), stack.kafka.schemaRegistryUrl());
+            onKafka.accept(stack);
+            stack.connect = CompletableFuture.supplyAsync(() -> {
+                ConnectWorker w = stack.started(ConnectWorker.start(stack.kafka.bootstrapServers(), Map.of(
+                        "offset.flush.interval.ms", "500")));
+                w.startConnector(S3_CONNECTOR, stack.s3ConnectorConfig(definitionsFile));
+                w.startConnector(FS_CONNECTOR, stack.featureStoreConnectorConfig(definitionsFile));
+                stack.awaitRunning(w, S3_CONNECTOR, Duration.ofSeconds(90));
+                stack.awaitRunning(w, FS_CONNECTOR, Duration.ofSeconds(90));
+                progress.step("Kafka Connect %s with %s and %s", w.restUrl(), S3_CONNECTOR, FS_CONNECTOR);
+                return w;
+            });
+            return stack;
+        } catch (RuntimeException e) {
+            if (stack.kafka == null) {
+                try {
+                    kafka.join().close(); // still starting: wait for it, then stop it
+                } catch (RuntimeException ignored) {
+                    // it failed itself
+                }
+            }
+            try {
+                stack.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** Waits until the connector and its tasks run; gives up at once when the stack is being stopped. */
+    private void awaitRunning(ConnectWorker w, String name, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!w.isRunning(name)) {
+            if (closed) {
+                throw new IllegalStateException("the stack is stopping");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Connector " + name + " not running after " + timeout.toSeconds() + " s: " + w.status(name));
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    private <T extends AutoCloseable> T started(T c) {
+        synchronized (started) {
+            if (!closed) {
+                started.add(c);
+                return c;
+            }
+        }
+        Demo.closeQuietly(c); // stopped meanwhile
+        throw new IllegalStateException("the stack is stopping");
+    }
+
+    /** Every topic of the definitions, with the same partition count (co-partitioned by row key). */
+    List<TopicSpec> topicSpecs() {
+        Map<String, TopicSpec> m = new LinkedHashMap<>();
+        m.put(topics.fetchLog(), new TopicSpec(topics.fetchLog(), partitions, false, KEEP));
+        m.put(topics.fetchLogReplay(), new TopicSpec(topics.fetchLogReplay(), partitions, false, KEEP));
+        m.put(topics.dlq(), new TopicSpec(topics.dlq(), 1, false, KEEP));
+        for (JoinDefinition j : definitions.joins()) {
+            m.put(topics.backfill(j), new TopicSpec(topics.backfill(j), partitions, true, KEEP));
+            m.put(topics.stitched(j), new TopicSpec(topics.stitched(j), partitions, true, KEEP));
+            for (BootstrapPart b : j.bootstrapParts()) {
+                m.putIfAbsent(b.topic(), new TopicSpec(b.topic(), partitions, true, KEEP));
+            }
+        }
+        return new ArrayList<>(m.values());
+    }
+
+    /** Buckets of the joins' offline prefixes. */
+    Set<String> buckets() {
+        Set<String> out = new LinkedHashSet<>();
+        for (JoinDefinition j : definitions.joins()) {
+            if (j.offline() != null && j.offline().s3Prefix() != null) {
+                out.add(URI.create(j.offline().s3Prefix()).getHost());
+            }
+        }
+        return out;
+    }
+
+    private String stitchedTopics() {
+        return String.join(",", definitions.joins().stream().map(topics::stitched).toList());
+    }
+
+    private Map<String, String> common(Path definitionsFile) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("topics", stitchedTopics());
+        c.put("tasks.max", "1");
+        c.put("splice.definitions.path", definitionsFile.toAbsolutePath().toString());
+        c.put("splice.topic.prefix", topics.prefix());
+        c.put("schema.registry.url", kafka.schemaRegistryUrl());
+        c.put("aws.region", "us-east-1");
+        c.put("aws.access.key.id", S3Endpoint.ACCESS_KEY);
+        c.put("aws.secret.access.key", S3Endpoint.SECRET_KEY);
+        c.put("errors.tolerance", "all");
+        c.put("errors.deadletterqueue.topic.name", topics.dlq());
+        c.put("errors.deadletterqueue.topic.replication.factor", "1");
+        c.put("errors.deadletterqueue.context.headers.enable", "true");
+        // the stitching app writes with exactly-once transactions: read only committed records
+        c.put("consumer.override.isolation.level", "read_committed");
+        c.put("consumer.override.auto.offset.reset", "earliest");
+        return c;
+    }
+
+    Map<String, String> s3ConnectorConfig(Path definitionsFile) {
+        Map<String, String> c = common(definitionsFile);
+        c.put("connector.class", "io.splice.connectors.s3.S3OfflineSinkConnector");
+        c.put("aws.endpoint.override", s3.endpoint().toString());
+        c.put("s3.path.style.access", "true");
+        c.put("flush.size", "5000");
+        c.put("rotate.interval.ms", "-1");
+        c.put("rotate.idle.ms", "1000");
+        return c;
+    }
+
+    Map<String, String> featureStoreConnectorConfig(Path definitionsFile) {
+        Map<String, String> c = common(definitionsFile);
+        c.put("connector.class", "io.splice.connectors.featurestore.FeatureStoreSinkConnector");
+        c.put("aws.endpoint.override", featureStore.endpoint().toString());
+        c.put("featurestore.control.endpoint.override", featureStore.endpoint().toString());
+        return c;
+    }
+
+    public Definitions definitions() {
+        return definitions;
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    public String schemaRegistryUrl() {
+        return kafka.schemaRegistryUrl();
+    }
+
+    public S3Endpoint s3() {
+        return s3;
+    }
+
+    public S3Client s3Client() {
+        return s3Client;
+    }
+
+    public FeatureStoreEndpoint featureStore() {
+        return featureStore;
+    }
+
+    /** The Connect worker, once it and both connectors run (waits for them). */
+    public ConnectWorker connect() {
+        try {
+            return connect.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+    }
+
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+    }
+
+    /** Endpoints by name, for printing. */
+    public Map<String, String> endpoints() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("kafka.bootstrap.servers", bootstrapServers());
+        m.put("schema.registry.url", schemaRegistryUrl());
+        m.put("s3.endpoint", s3.endpoint().toString());
+        m.put("featurestore.endpoint", featureStore.endpoint().toString());
+        m.put("connect.rest.url", connect().restUrl().toString());
+        return m;
+    }
+
+    /**
+     * Stops every component, last started first. Connect, if it is still starting, is given up to 30 s to register
+     * its worker (which is then stopped too). Idempotent.
+     */
+    @Override
+    public void close() {
+        CompletableFuture<ConnectWorker> c = connect;
+        boolean wasClosed = closed;
+        closed = true; // a Connect start in progress stops waiting for its connectors
+        if (c != null && !wasClosed) {
+            try {
+                c.get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException | RuntimeException ignored) {
+                // it failed or gave up: whatever it started is in the list
+            }
+        }
+        List<AutoCloseable> toClose;
+        synchronized (started) {
+            toClose = new ArrayList<>(started);
+            started.clear();
+        }
+        RuntimeException failure = null;
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            try {
+                toClose.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("failed to stop part of the stack: " + e.getMessage(), e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.splice.streams.reliability;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.splice.avro.FeatureRow;
+import io.splice.avro.FetchLog;
+import io.splice.avro.json.RecordJson;
+import io.splice.avro.serde.SchemaRegistryClient;
+import io.splice.avro.serde.SpliceAvroSerializer;
+import io.splice.core.api.Definitions;
+import io.splice.core.api.JoinDefinition;
+import io.splice.core.api.Topics;
+import io.splice.core.definitions.DefinitionsLoader;
+import io.splice.core.definitions.SemanticHasher;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A deterministic mix of inputs for one join (logs, backfill, a bootstrap table, tombstones), kept as records so that
+ * the same inputs go to Kafka and to {@code splice simulate}. Rows: one log per request {@code r<i>} (keyed by card,
+ * as producers usually key logs, 1% with a null key), backfill for 40% of them (1 in 4 of those with a stale hash),
+ * backfill-only rows {@code b<j>}, a bootstrap table covering 10% of the rows (some rows it names never appear),
+ * and backfill tombstones (some remove a row entirely). The order is shuffled across topics; tombstones come last.
+ */
+final class Workload {
+    static final long BASE_TS = 1_759_320_000_000L;
+
+    /** One input record; {@code value == null} is a tombstone. */
+    record Event(String topic, String key, SpecificRecord value) {
+    }
+
+    final String prefix;
+    final Topics topics;
+    final Definitions definitions;
+    final JoinDefinition join;
+    final Map<String, String> hashes;
+    final String bootstrapTopic;
+    final List<Event> events = new ArrayList<>();
+    /** Rows that have a log or a backfill record at some point (what the stitched topic will name). */
+    int rows;
+    int logs;
+    int backfill;
+    int bootstrap;
+    int tombstones;
+
+    static String yaml(String prefix) {
+        return """
+                joins:
+                  - name: payments
+                    version: v1
+                    row_ids: [request_id]
+                    keys: [card_id]
+                    bootstrap_from_log: true
+                    parts:
+                      - name: card_txn
+                        source: transactions
+                        key: card_id
+                        features:
+                          - {name: cnt, type: long, agg: count, window: 1h}
+                          - {name: amt, type: double, agg: sum, of: amount, window: 24h}
+                      - name: risk_ext
+                        external: true
+                        features:
+                          - {name: risk, type: double}
+                    bootstrap_parts:
+                      - topic: PREFIX.bootstrap.labels
+                """.replace("PREFIX", prefix);
+    }
+
+    Workload(String prefix) {
+        this.prefix = prefix;
+        this.topics = new Topics(prefix);
+        this.definitions = DefinitionsLoader.parse(yaml(prefix), "reliability.yaml", topics);
+        this.join = definitions.joins().get(0);
+        this.hashes = SemanticHasher.hashes(definitions).get(join.id());
+        this.bootstrapTopic = prefix + ".bootstrap.labels";
+    }
+
+    String stitchedTopic() {
+        return topics.stitched(join);
+    }
+
+    String backfillTopic() {
+        return topics.backfill(join);
+    }
+
+    /** Generates {@code logCount} logs and the rest in proportion, shuffled with {@code seed}. */
+    static Workload generate(String prefix, int logCount, long seed) {
+        Workload w = new Workload(prefix);
+        Random rnd = new Random(seed);
+        List<Event> body = new ArrayList<>();
+        List<Event> tail = new ArrayList<>();
+        for (int i = 0; i < logCount; i++) {
+            String row = "r" + i;
+            String card = "c" + (i % 5000);
+            Map<String, Object> values = new HashMap<>();
+            values.put("risk", i % 50 == 0 ? null : i / 1000.0);
+            Map<String, String> logged = new HashMap<>();
+            logged.put("risk_ext", w.hashes.get("risk_ext"));
+            if (i % 2 == 0) {
+                values.put("cnt", (long) (i % 100));
+                values.put("amt", i % 6 == 0 ? null : i * 0.5);
+                logged.put("card_txn", w.hashes.get("card_txn"));
+            }
+            body.add(new Event(w.topics.fetchLog(), i % 100 == 7 ? null : card, FetchLog.newBuilder()
+                    .setJoin("payments").setVersion("v1").setTs(BASE_TS + i)
+                    .setKeys(Map.of("card_id", card)).setContext(Map.of("request_id", row))
+                    .setValues(values).setPartHashes(logged).build()));
+            w.logs++;
+            if (i % 5 < 2) {
+                body.add(new Event(w.backfillTopic(), row, FeatureRow.newBuilder().setRowKey(row).setTs(BASE_TS + i)
+                        .setKeys(Map.of("card_id", card)).setValues(Map.of("cnt", (long) (i % 77), "amt", i * 0.25))
+                        .setPartHashes(Map.of("card_txn", i % 20 == 1 ? "stale0000000000" : w.hashes.get("card_txn"))).build()));
+                w.backfill++;
+                if (i % 100 == 0) {
+                    tail.add(new Event(w.backfillTopic(), row, null));
+                    w.tombstones++;
+                }
+            }
+            if (i % 10 == 3) {
+                Map<String, Object> b = new HashMap<>();
+                b.put("cnt", 1000L + i);
+                if (i % 20 == 13) {
+                    b.put("amt", null); // covers card_txn with a trusted null
+                }
+                b.put("label", i % 3); // extra column of a bootstrap table: ignored
+                body.add(new Event(w.bootstrapTopic, row, FeatureRow.newBuilder().setRowKey(row).setTs(BASE_TS + i)
+                        .setKeys(Map.of("card_id", card)).setValues(b).setPartHashes(null).build()));
+                w.bootstrap++;
+            }
+        }
+        w.rows = logCount;
+        for (int j = 0; j < logCount / 20; j++) {
+            String row = "b" + j;
+            body.add(new Event(w.backfillTopic(), row, FeatureRow.newBuilder().setRowKey(row).setTs(BASE_TS + j)
+                    .setKeys(Map.of("card_id", "c" + j)).setValues(Map.of("cnt", (long) j, "amt", j * 1.5))
+                    .setPartHashes(Map.of("card_txn", w.hashes.get("card_txn"))).build()));
+            w.backfill++;
+            w.rows++;
+            if (j % 10 == 0) {
+                tail.add(new Event(w.backfillTopic(), row, null)); // the row's only source: a tombstone is emitted
+                w.tombstones++;
+            }
+        }
+        for (int j = 0; j < logCount / 100; j++) {
+            String row = "o" + j; // bootstrap records of rows that never appear: no output
+            body.add(new Event(w.bootstrapTopic, row, FeatureRow.newBuilder().setRowKey(row).setTs(BASE_TS)
+                    .setKeys(Map.of()).setValues(Map.of("cnt", 1L)).setPartHashes(null).build()));
+            w.bootstrap++;
+        }
+        Collections.shuffle(body, rnd);
+        w.events.addAll(body);
+        w.events.addAll(tail);
+        return w;
+    }
+
+    int size() {
+        return events.size();
+    }
+
+    /** Writes the events as {@code splice simulate} reads them. */
+    void writeEvents(Path file) throws IOException {
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (Event e : events) {
+                ObjectNode o = RecordJson.MAPPER.createObjectNode();
+                o.put("topic", e.topic());
+                o.put("key", e.key());
+                if (e.value() == null) {
+                    o.putNull("value");
+                } else if (e.value() instanceof FetchLog l) {
+                    o.set("value", RecordJson.toJson(l));
+                } else {
+                    o.set("value", RecordJson.toJson((FeatureRow) e.value()));
+                }
+                out.write(o.toString());
+                out.newLine();
+            }
+        }
+    }
+
+    /** Produces events {@code [from, to)} (idempotent producer, acks=all) and flushes. */
+    void produce(Map<String, Object> clientProps, SchemaRegistryClient registry, int from, int to) {
+        Map<String, Object> p = new HashMap<>(clientProps);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
+        SpliceAvroSerializer<SpecificRecord> ser = new SpliceAvroSerializer<>(registry);
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = from; i < to; i++) {
+                Event e = events.get(i);
+                producer.send(new ProducerRecord<>(e.topic(), e.key() == null ? null : e.key().getBytes(StandardCharsets.UTF_8),
+                        e.value() == null ? null : ser.serialize(e.topic(), e.value())), (m, ex) -> {
+                    if (ex != null) {
+                        failure.compareAndSet(null, ex);
+                    }
+                });
+            }
+            producer.flush();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("producing the workload failed", failure.get());
+        }
+    }
+}
