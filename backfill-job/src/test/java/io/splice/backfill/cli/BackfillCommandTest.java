@@ -135,6 +135,26 @@ class BackfillCommandTest {
     }
 
     @Test
+    @DisplayName("Parquet inputs: detected by extension, rows estimated from footers, computed like JSON")
+    void parquetInputs() {
+        // Given the transactions as Parquet (as Spark writes them, partitioned by ds)
+        Path parquet = tmp.resolve("parquet/transactions");
+        spark.read().json(data.resolve("transactions").toString()).write().partitionBy("ds").parquet(parquet.toString());
+        long oct1 = spark.read().parquet(parquet.toString()).where("ds >= '2025-09-24' and ds <= '2025-10-01'").count();
+        Path out = tmp.resolve("parquet-out");
+        String[] a = args(out, "2025-10-01", "2025-10-01", "--input", "transactions=" + parquet);
+        // When planned, then run
+        Cli dry = Cli.run(java.util.stream.Stream.concat(Arrays.stream(a), Stream.of("--dry-run")).toArray(String[]::new));
+        Cli run = Cli.run(a);
+        // Then
+        assertEquals(0, dry.exit(), dry.toString());
+        assertTrue(dry.out().contains(parquet + " [parquet] 2025-09-24..2025-10-01: 8 of 8 day partitions found, ~" + String.format("%,d", oct1) + " rows"), dry.out());
+        assertEquals(0, run.exit(), run.toString());
+        assertTrue(run.out().contains("chunk 1/1 2025-10-01: 15 rows in"), run.out());
+        assertEquals(15, output(out).size());
+    }
+
+    @Test
     @DisplayName("bad arguments exit 2 with a message and touch nothing")
     void badArgumentsExit2() {
         Path out = tmp.resolve("bad");
