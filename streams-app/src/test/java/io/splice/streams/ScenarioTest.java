@@ -44,6 +44,7 @@ class ScenarioTest {
                 }
             }
         }
+        dirs.add(Path.of("../examples")); // the version-upgrade walkthrough of the README
         assertTrue(dirs.size() >= 10, "scenario folders found: " + dirs);
         return dirs.stream().map(d -> DynamicTest.dynamicTest(d.getParent().getFileName() + "/" + d.getFileName(), () -> check(d)));
     }

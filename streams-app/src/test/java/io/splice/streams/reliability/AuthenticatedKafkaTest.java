@@ -85,8 +85,10 @@ class AuthenticatedKafkaTest {
             admin.createAcls(appAcls(w, appId)).all().get();
             admin.createAcls(replayAcls(w)).all().get();
 
-            // and 20 logs, written by a trusted producer on the internal listener to the log topic made beforehand
-            admin.createTopics(List.of(new NewTopic(w.topics.fetchLog(), 2, (short) 1))).all().get();
+            // and 20 logs, written by a trusted producer on the internal listener to the log topics made beforehand (the app
+            // creates the rest: that needs its CREATE ACL)
+            admin.createTopics(List.of(new NewTopic(w.topics.fetchLog(), 2, (short) 1),
+                    new NewTopic(w.topics.fetchLogReplay(), 2, (short) 1))).all().get();
             HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
             try (KafkaProducer<String, FetchLog> producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
                     new StringSerializer(), new SpliceAvroSerializer<>(registry))) {
