@@ -111,7 +111,10 @@ public final class AppMain {
             throw new IllegalArgumentException("--app splice|passthrough");
         }
         AutoCloseable finalCloser = closer;
-        Thread hook = new Thread(() -> closeQuietly(finalCloser), "bench-app-shutdown");
+        Thread hook = new Thread(() -> {
+            closeQuietly(finalCloser);
+            deleteRecursively(stateDir);
+        }, "bench-app-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
         long timeoutS = a.longValue("timeout-s", 600);

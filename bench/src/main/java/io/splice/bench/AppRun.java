@@ -18,6 +18,11 @@ record AppRun(String app, int threads, long inputRecords, double seconds, double
         return inputRecords / seconds;
     }
 
+    /** Input records per second counted from the moment the app was RUNNING (start-up, group join excluded). */
+    double recordsPerSecondAfterRunning() {
+        return inputRecords / Math.max(1e-3, seconds - secondsToRunning);
+    }
+
     /** CPU microseconds of the app process per input record (less sensitive to a shared machine than wall time). */
     double cpuMicrosPerRecord() {
         return cpuSeconds * 1e6 / inputRecords;

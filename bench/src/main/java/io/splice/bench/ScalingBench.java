@@ -28,13 +28,17 @@ public final class ScalingBench {
         long t0 = System.nanoTime();
         List<List<String>> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        double secondsPerLog = 0;
+        long lastN = 0;
+        double lastS = 0;
+        double slope = 0;
         try (Stack stack = Stack.start()) {
             for (long n : sizes) {
                 double elapsed = (System.nanoTime() - t0) / 1e9;
-                if (secondsPerLog > 0 && elapsed + secondsPerLog * n > budgetS) {
-                    notes.add(String.format(Locale.ROOT, "%,d logs skipped: at the rate measured so far it would need about %.0f s "
-                            + "more, beyond the time budget of %d s (--budget-s).", n, secondsPerLog * n, budgetS));
+                // estimate: the last size's time plus the marginal cost per log (from the last two sizes) for the extra logs
+                double estimate = lastN == 0 ? 0 : lastS + Math.max(slope, 0.2 * lastS / lastN) * Math.max(0, n - lastN);
+                if (lastN > 0 && elapsed + estimate > budgetS) {
+                    notes.add(String.format(Locale.ROOT, "%,d logs skipped: from the sizes measured so far it would need about %.0f s "
+                            + "more, beyond the time budget of %d s (--budget-s).", n, estimate, budgetS));
                     Log.info("%s", notes.get(notes.size() - 1));
                     continue;
                 }
@@ -59,14 +63,20 @@ public final class ScalingBench {
                     }
                     double perMillion = 1_000_000.0 / n;
                     rows.add(List.of(String.format(Locale.ROOT, "%,d", n), Report.num(loaded.total()),
-                            Report.num1(run.seconds()) + (run.completed() ? "" : " (timeout)"), Report.num(run.recordsPerSecond()),
+                            Report.num1(run.seconds()) + (run.completed() ? "" : " (timeout)"), Report.num1(run.secondsToRunning()),
+                            Report.num(run.recordsPerSecond()), Report.num(run.recordsPerSecondAfterRunning()),
                             Report.num1(run.cpuMicrosPerRecord()), Report.num(run.stitched()), Report.mb(run.peakHeapBytes()),
                             Report.mb(run.peakRssBytes()), Report.mb(run.stateBytes()), Report.mb(run.stateBytes() * perMillion),
                             Report.mb(changelog * perMillion), String.format(Locale.ROOT, "%.0f / %d", run.tasksCreated(), run.activeTasks())));
                 } finally {
                     stack.deleteTopics(prefix + ".", appId + "-");
                 }
-                secondsPerLog = Math.max(secondsPerLog, (System.nanoTime() - sizeStart) / 1e9 / n);
+                double took = (System.nanoTime() - sizeStart) / 1e9;
+                if (lastN > 0 && n > lastN) {
+                    slope = (took - lastS) / (n - lastN);
+                }
+                lastN = n;
+                lastS = took;
                 report(a, threads, partitions, rows, notes, t0, true);
             }
         }
@@ -81,7 +91,8 @@ public final class ScalingBench {
                         + "stream thread(s), exactly_once_v2, in its own JVM (-Xmx%s); timed from start to the last stitched record "
                         + "committed.", partitions, threads, a.string("app-heap", "1g")));
         r.blank();
-        r.table(List.of("logs (= rows)", "input records", "seconds", "records/s", "CPU µs/record", "stitched records",
+        r.table(List.of("logs (= rows)", "input records", "seconds", "of which to RUNNING", "records/s", "records/s once RUNNING",
+                "CPU µs/record", "stitched records",
                 "peak heap MB", "peak RSS MB", "state dir MB", "state dir MB per 1M rows", "changelog MB per 1M rows",
                 "tasks created / active"), rows);
         r.line("state dir = the app's RocksDB state directory after a clean close; changelog = the store's changelog topic on the "
