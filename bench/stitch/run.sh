@@ -19,6 +19,6 @@ if [[ "${BENCH_REBUILD:-0}" == "1" || ! -f bench/target/classpath.txt || ! -d be
       || ! -f local/target/registry/apicurio-registry.jar ]]; then
   mvn -B -ntp -q -DskipTests install -pl bench -am
 fi
-exec timeout --kill-after=30s 15m java -Xmx3g -XX:+UseG1GC -Djava.net.preferIPv4Stack=true -Dsplice.log.level=WARN \
+exec timeout --kill-after=30s 30m java -Xmx3g -XX:+UseG1GC -Djava.net.preferIPv4Stack=true -Dsplice.log.level=WARN \
   -Dlog4j2.configurationFile=log4j2-bench.xml -Dsplice.local.kafka.log.level=ERROR \
   -cp "bench/target/classes:$(cat bench/target/classpath.txt)" io.splice.bench.StitchBench "$@"

@@ -20,7 +20,11 @@ public final class SpliceAvroSerializer<T extends SpecificRecord> implements Ser
     private SchemaRegistryClient client;
     private boolean isKey;
     private boolean autoRegister = true;
-    private final Map<String, Integer> idsByTopic = new ConcurrentHashMap<>();
+    /** Ids by topic and writer schema (by content: two versions of one record get their own ids). */
+    private final Map<SubjectSchema, Integer> ids = new ConcurrentHashMap<>();
+
+    private record SubjectSchema(String topic, org.apache.avro.Schema schema) {
+    }
     private final Map<Class<?>, SpecificDatumWriter<T>> writers = new ConcurrentHashMap<>();
     private final ThreadLocal<ByteArrayOutputStream> buffers = ThreadLocal.withInitial(() -> new ByteArrayOutputStream(256));
     private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
@@ -57,7 +61,7 @@ public final class SpliceAvroSerializer<T extends SpecificRecord> implements Ser
         if (data == null) {
             return null;
         }
-        int id = idsByTopic.computeIfAbsent(topic + '/' + data.getSchema().getFullName(), t -> autoRegister
+        int id = ids.computeIfAbsent(new SubjectSchema(topic, data.getSchema()), t -> autoRegister
                 ? client.register(subject(topic), data.getSchema())
                 : client.lookup(subject(topic), data.getSchema()));
         ByteArrayOutputStream out = buffers.get();

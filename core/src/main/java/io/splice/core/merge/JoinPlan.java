@@ -20,12 +20,14 @@ public final class JoinPlan {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final JoinDefinition join;
+    private final String id;
     private final Map<String, String> partHashes;
     private final Map<String, FeatureType> featureTypes = new LinkedHashMap<>();
     private final List<String> featureNames;
 
     private JoinPlan(JoinDefinition join) {
         this.join = join;
+        this.id = join.id();
         this.partHashes = Collections.unmodifiableMap(SemanticHasher.hashes(join));
         List<String> names = new ArrayList<>();
         for (PartDefinition p : join.parts()) {
@@ -46,7 +48,7 @@ public final class JoinPlan {
     }
 
     public String id() {
-        return join.id();
+        return id;
     }
 
     /** The join's current semantic hash per part. */

@@ -101,7 +101,7 @@ public final class TopologyParts {
             String storeName = "rows-" + id;
             builder.addStateStore(Stores.keyValueStoreBuilder(config.inMemoryState() ? Stores.inMemoryKeyValueStore(storeName)
                             : Stores.persistentKeyValueStore(storeName),
-                    Serdes.String(), new RowStateSerde()).withCachingEnabled());
+                    Serdes.String(), new RowStateSerde()).withCachingDisabled()); // row keys rarely repeat: the cache cost CPU and saved nothing (bench/stitch)
             List<KStream<String, Routed>> inputs = inputsByJoin.get(id);
             KStream<String, Routed> all = inputs.get(0);
             for (int i = 1; i < inputs.size(); i++) {

@@ -45,7 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue #8 (5): a broker with a SASL_SSL listener (SCRAM-SHA-512, a CA made in the test) and an authorizer that
- * grants each component only the ACLs RELIABILITY.md lists. {@code splice run} and {@code splice replay}, each in its
+ * grants each component only the ACLs the README's Reliability section lists. {@code splice run} and {@code splice replay}, each in its
  * own JVM, connect with the settings of their config file; a wrong password fails fast with a clear message; the
  * password and the truststore password appear nowhere: not in any output (Kafka clients log their configs here),
  * {@code /health}, {@code /metrics} or error messages.
@@ -191,7 +191,7 @@ class AuthenticatedKafkaTest {
                 "ssl.truststore.password", ca.password);
     }
 
-    /** The stitching app's ACLs, as RELIABILITY.md lists them. */
+    /** The stitching app's ACLs, as the README's Reliability section lists them. */
     static List<AclBinding> appAcls(Workload w, String appId) {
         String p = "User:" + APP_USER;
         List<AclBinding> acls = new ArrayList<>();
