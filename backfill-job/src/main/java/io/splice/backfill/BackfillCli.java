@@ -3,11 +3,11 @@ package io.splice.backfill;
 import io.splice.backfill.cli.BackfillCommand;
 import io.splice.backfill.cli.PublishTableCommand;
 import io.splice.backfill.cli.ValidateCommand;
+import io.splice.core.cli.OneLineErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintWriter;
 
 /**
  * Entry point of the Spark deployable: {@code splice backfill | validate | publish-table}. Runs under a plain
@@ -30,21 +30,7 @@ public final class BackfillCli implements Runnable {
 
     /** A command line wired with Splice's error handling: a failure prints one line (the stack with SPLICE_DEBUG=1), exit 1. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new BackfillCli());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            PrintWriter err = cmd.getErr();
-            Throwable root = ex;
-            while (root.getCause() != null && root.getCause() != root && root.getMessage() == null) {
-                root = root.getCause();
-            }
-            err.println("error: " + (root.getMessage() == null ? root.getClass().getName() : root.getMessage()));
-            if (System.getenv("SPLICE_DEBUG") != null) {
-                ex.printStackTrace(err);
-            }
-            err.flush();
-            return 1;
-        });
-        return cl;
+        return new CommandLine(new BackfillCli()).setExecutionExceptionHandler(new OneLineErrors());
     }
 
     public static void main(String[] args) {

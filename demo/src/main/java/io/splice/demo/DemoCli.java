@@ -3,10 +3,10 @@ package io.splice.demo;
 import io.splice.demo.cli.DemoCommand;
 import io.splice.demo.cli.ReportCommand;
 import io.splice.demo.cli.StackCommand;
+import io.splice.core.cli.OneLineErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.PrintWriter;
 
 /**
  * Entry point of {@code splice demo | stack | report} (the launcher dispatches these here):
@@ -27,21 +27,7 @@ public final class DemoCli implements Runnable {
 
     /** The command line with Splice's error handling: one line per failure (the stack trace with SPLICE_DEBUG=1). */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new DemoCli());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            PrintWriter err = cmd.getErr();
-            Throwable root = ex;
-            while (root.getCause() != null && root.getCause() != root && root.getMessage() == null) {
-                root = root.getCause();
-            }
-            err.println("error: " + (root.getMessage() == null ? root.getClass().getName() : root.getMessage()));
-            if (System.getenv("SPLICE_DEBUG") != null) {
-                ex.printStackTrace(err);
-            }
-            err.flush();
-            return 1;
-        });
-        return cl;
+        return new CommandLine(new DemoCli()).setExecutionExceptionHandler(new OneLineErrors());
     }
 
     public static void main(String[] args) {
