@@ -1,5 +1,6 @@
 package io.splice.streams;
 
+import io.splice.avro.FeatureRow;
 import io.splice.avro.FetchLog;
 import io.splice.avro.StitchedRecord;
 import io.splice.avro.serde.WireFormat;
@@ -255,6 +256,32 @@ class SpliceTopologyTest {
             List<TestRecord<byte[], byte[]>> dlq = small.dlq();
             assertEquals(1, dlq.size());
             assertTrue(DlqHeaders.get(dlq.get(0).headers(), DlqHeaders.ERROR).startsWith("too-large"));
+        }
+    }
+
+    @Test
+    void aRecordThatWouldMakeTheRowTooLargeIsDeadLetteredAndTheRowKeepsItsRevision() throws Exception {
+        try (TopologyHarness small = new TopologyHarness(YAML, Map.of(SpliceStreamsConfig.MAX_ROW_BYTES, 4096))) {
+            // Given a stitched row
+            small.log(logOf("payments", "v1", "r1").setValues(Map.of("risk", 0.5)).setPartHashes(Map.of("risk_ext", risk)).build());
+            // When a backfill record arrives whose keys alone would push the row's state past 4096 bytes, then a normal one
+            FeatureRow wide = FeatureRow.newBuilder(row("r1", Map.of("cnt", 7L, "amt", 9.0), Map.of("card_txn", card)))
+                    .setKeys(Map.of("card_id", "c".repeat(3000))).build();
+            small.pipe("splice.backfill.payments.v1", "r1", wide);
+            small.pipe("splice.backfill.payments.v1", "r1", row("r1", Map.of("cnt", 8L, "amt", 10.0), Map.of("card_txn", card)));
+
+            // Then the wide record is in the DLQ with the reason, the row and the limit, and revisions go on without a gap
+            List<TestRecord<byte[], byte[]>> dlq = small.dlq();
+            assertEquals(1, dlq.size());
+            String error = DlqHeaders.get(dlq.get(0).headers(), DlqHeaders.ERROR);
+            assertTrue(error.matches("row-too-large: row r1 of payments\\.v1 would take \\d+ bytes with this backfill record from "
+                    + "splice\\.backfill\\.payments\\.v1, over the limit of 4096 bytes \\(splice\\.max\\.row\\.bytes\\); "
+                    + "the row stays at revision 1"), error);
+            assertEquals("splice.backfill.payments.v1", DlqHeaders.get(dlq.get(0).headers(), DlqHeaders.SOURCE_TOPIC));
+            assertTrue(new String(dlq.get(0).value(), StandardCharsets.UTF_8).contains("c".repeat(3000)), "the record is kept");
+            List<KeyValue<String, StitchedRecord>> out = small.stitched(V1);
+            assertEquals(List.of(1L, 2L), out.stream().map(kv -> kv.value.getRevision()).toList());
+            assertEquals(8L, out.get(1).value.getValues().get("cnt"));
         }
     }
 

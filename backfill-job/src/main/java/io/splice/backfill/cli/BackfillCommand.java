@@ -26,6 +26,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -122,11 +123,8 @@ public final class BackfillCommand extends SparkCommand implements Callable<Inte
     @Option(names = "--publish", description = "also publish FeatureRows to splice.backfill.<name>.<version>")
     boolean publish;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOSTS")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry", paramLabel = "URL", description = "Confluent-compatible registry URL (mock://scope: in-memory)")
-    String schemaRegistry;
+    @Mixin
+    KafkaTarget kafka = new KafkaTarget();
 
     @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX, paramLabel = "P")
     String topicPrefix;
@@ -134,9 +132,6 @@ public final class BackfillCommand extends SparkCommand implements Callable<Inte
     @Option(names = "--partitions", paramLabel = "N",
             description = "partitions of the topic if it must be created (default: as splice.stitched.<join>, else splice.fetch-log, else 1)")
     Integer partitions;
-
-    @Option(names = "--kafka-property", paramLabel = "K=V", description = "extra Kafka client setting (e.g. security.protocol=SSL); repeatable")
-    Map<String, String> kafkaProps = new LinkedHashMap<>();
 
     @Option(names = "--engine", defaultValue = "sweep", paramLabel = "E",
             description = "sweep (default: sorted per-key pass) or range (RANGE BETWEEN window functions, the slow reference)")
@@ -160,8 +155,9 @@ public final class BackfillCommand extends SparkCommand implements Callable<Inte
             err.println("error: " + e.getMessage());
             return 2;
         }
-        if (publish && (bootstrapServers == null || schemaRegistry == null)) {
-            err.println("error: --publish needs --bootstrap-servers and --schema-registry");
+        KafkaTarget.Resolved target = publish ? kafka.resolve("--publish") : null;
+        if (target != null && target.problem() != null) {
+            err.println("error: " + target.problem());
             return 2;
         }
         if (onlyUncovered && stitched == null) {
@@ -230,7 +226,7 @@ public final class BackfillCommand extends SparkCommand implements Callable<Inte
             out.printf("  only uncovered rows: coverage from the stitched output at %s%n", stitched);
         }
         if (publish) {
-            out.printf("  publish: %s (compacted, created if missing) via %s, schema registry %s%n", topic, bootstrapServers, schemaRegistry);
+            out.printf("  publish: %s (compacted, created if missing) via %s, schema registry %s%n", topic, target.bootstrapServers(), target.registryUrl());
         }
         boolean anyMissing = missing.values().stream().anyMatch(l -> !l.isEmpty());
         if (anyMissing) {
@@ -252,17 +248,18 @@ public final class BackfillCommand extends SparkCommand implements Callable<Inte
         }
 
         // ---- the run ----
+        // Registry and Kafka first: a wrong address or credential fails in seconds, before Spark starts or anything is computed.
+        KafkaPublisher publisher = null;
+        int schemaId = -1;
+        if (publish) {
+            publisher = target.publisher();
+            schemaId = publisher.registerSchema(topic);
+            Topics t = new Topics(topicPrefix);
+            publisher.ensureCompactedTopic(topic, partitions, List.of(t.stitched(j), t.fetchLog()), out);
+        }
         try (Sessions.Handle h = session("splice backfill " + j.id())) {
             SparkSession spark = h.spark();
             store.cleanLeftovers();
-            KafkaPublisher publisher = null;
-            int schemaId = -1;
-            if (publish) {
-                publisher = new KafkaPublisher(bootstrapServers, schemaRegistry, kafkaProps);
-                schemaId = publisher.registerSchema(topic);
-                Topics t = new Topics(topicPrefix);
-                publisher.ensureCompactedTopic(topic, partitions, List.of(t.stitched(j), t.fetchLog()), out);
-            }
             FeatureEngine eng = FeatureEngine.named(engine);
             long runStart = System.nanoTime();
             double computedSecs = 0;

@@ -22,6 +22,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -83,17 +84,11 @@ public final class PublishTableCommand extends SparkCommand implements Callable<
     @Option(names = "--format", defaultValue = "auto", paramLabel = "FMT", description = "auto, parquet or json")
     String format;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOSTS")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry", paramLabel = "URL")
-    String schemaRegistry;
+    @Mixin
+    KafkaTarget kafka = new KafkaTarget();
 
     @Option(names = "--partitions", paramLabel = "N", description = "partitions if the topic must be created (default 1)")
     Integer partitions;
-
-    @Option(names = "--kafka-property", paramLabel = "K=V")
-    Map<String, String> kafkaProps = new LinkedHashMap<>();
 
     @Option(names = "--dry-run", description = "show what would be published; publish nothing")
     boolean dryRun;
@@ -119,8 +114,9 @@ public final class PublishTableCommand extends SparkCommand implements Callable<
             return 2;
         }
         List<String> ks = keys != null ? keys : j != null ? j.keys() : List.of();
-        if (!dryRun && (bootstrapServers == null || schemaRegistry == null)) {
-            err.println("error: publishing needs --bootstrap-servers and --schema-registry (or use --dry-run)");
+        KafkaTarget.Resolved target = dryRun ? null : kafka.resolve("publishing (or use --dry-run)");
+        if (target != null && target.problem() != null) {
+            err.println("error: " + target.problem());
             return 2;
         }
         try (Sessions.Handle h = session("splice publish-table " + topic)) {
@@ -195,7 +191,7 @@ public final class PublishTableCommand extends SparkCommand implements Callable<
             }
             rows = rows.persist();
             long n = rows.count();
-            KafkaPublisher publisher = new KafkaPublisher(bootstrapServers, schemaRegistry, kafkaProps);
+            KafkaPublisher publisher = target.publisher();
             int id = publisher.registerSchema(topic);
             publisher.ensureCompactedTopic(topic, partitions, List.of(), out);
             publisher.write(FeatureRowEncoder.encode(rows, id, ks, values, null), topic);

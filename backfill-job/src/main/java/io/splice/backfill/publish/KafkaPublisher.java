@@ -1,7 +1,6 @@
 package io.splice.backfill.publish;
 
 import io.splice.avro.FeatureRow;
-import io.splice.avro.serde.SchemaRegistryClient;
 import io.splice.avro.serde.SpliceSerdeConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -29,22 +28,22 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KafkaPublisher {
     private final String bootstrapServers;
-    private final String registryUrl;
+    private final Map<String, String> registryProps;
     private final Map<String, String> clientProps;
 
-    public KafkaPublisher(String bootstrapServers, String registryUrl, Map<String, String> clientProps) {
+    /**
+     * @param registryProps {@code schema.registry.url} and, when the registry wants it, {@code basic.auth.user.info}
+     * @param clientProps   Kafka client settings (security included) for the admin client and Spark's producers
+     */
+    public KafkaPublisher(String bootstrapServers, Map<String, String> registryProps, Map<String, String> clientProps) {
         this.bootstrapServers = bootstrapServers;
-        this.registryUrl = registryUrl;
+        this.registryProps = Map.copyOf(registryProps);
         this.clientProps = clientProps == null ? Map.of() : Map.copyOf(clientProps);
-    }
-
-    public static SchemaRegistryClient registry(String url) {
-        return SpliceSerdeConfig.client(Map.of(SpliceSerdeConfig.SCHEMA_REGISTRY_URL, url));
     }
 
     /** Registers (idempotently) the FeatureRow schema under {@code <topic>-value} and returns its id. */
     public int registerSchema(String topic) {
-        return registry(registryUrl).register(topic + "-value", FeatureRow.getClassSchema());
+        return SpliceSerdeConfig.client(registryProps).register(topic + "-value", FeatureRow.getClassSchema());
     }
 
     private Admin admin() {

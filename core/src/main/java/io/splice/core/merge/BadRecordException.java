@@ -12,6 +12,7 @@ public class BadRecordException extends RuntimeException {
     public static final String TOO_LARGE = "too-large";
     public static final String EMPTY_VALUE = "empty-value";
     public static final String ROW_EVICTED = "row-evicted";
+    public static final String ROW_TOO_LARGE = "row-too-large";
 
     private final String reason;
 

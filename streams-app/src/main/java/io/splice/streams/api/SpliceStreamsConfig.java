@@ -24,6 +24,7 @@ public final class SpliceStreamsConfig extends AbstractConfig {
     public static final String CREATE_TOPICS = "splice.topic.create";
     public static final String LOG_KEYED_BY_ROW_KEY = "splice.fetch-log.keyed-by-row-key";
     public static final String MAX_VALUE_BYTES = "splice.max.value.bytes";
+    public static final String MAX_ROW_BYTES = "splice.max.row.bytes";
     public static final String METRICS_PORT = "splice.metrics.port";
     public static final String METRICS_HOST = "splice.metrics.host";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -52,6 +53,12 @@ public final class SpliceStreamsConfig extends AbstractConfig {
             .define(MAX_VALUE_BYTES, Type.INT, 350 * 1024, Range.atLeast(1), Importance.MEDIUM,
                     "Largest input value accepted; larger records go to the dead-letter topic (SageMaker's record limit "
                             + "is 350 KB).")
+            .define(MAX_ROW_BYTES, Type.INT, 1_000_000, Range.atLeast(4096), Importance.MEDIUM,
+                    "Largest stitched row: its state (last values and every source record) plus twice its row key. A "
+                            + "record that would make a row larger goes to the dead-letter topic (row-too-large) and the "
+                            + "row keeps its last revision, instead of a changelog or output record over the producer's "
+                            + "max.request.size (1,048,576 by default) stopping the app. Raise it together with "
+                            + "producer.max.request.size and the topics' max.message.bytes.")
             .define(METRICS_PORT, Type.INT, 9464, Range.between(0, 65535), Importance.LOW,
                     "HTTP port of /metrics (Prometheus) and /health; 0 picks a free port, -1 is not allowed.")
             .define(METRICS_HOST, Type.STRING, "127.0.0.1", Importance.LOW,
@@ -90,6 +97,10 @@ public final class SpliceStreamsConfig extends AbstractConfig {
 
     public int maxValueBytes() {
         return getInt(MAX_VALUE_BYTES);
+    }
+
+    public int maxRowBytes() {
+        return getInt(MAX_ROW_BYTES);
     }
 
     /** Serde settings (registry URL and auth) for the Splice serdes. */

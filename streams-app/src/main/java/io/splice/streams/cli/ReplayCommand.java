@@ -1,5 +1,6 @@
 package io.splice.streams.cli;
 
+import io.splice.core.cli.ConfigFiles;
 import io.splice.avro.serde.SpliceSerdeConfig;
 import io.splice.core.api.Topics;
 import io.splice.streams.api.SpliceStreamsConfig;

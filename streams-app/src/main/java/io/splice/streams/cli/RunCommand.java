@@ -1,5 +1,6 @@
 package io.splice.streams.cli;
 
+import io.splice.core.cli.ConfigFiles;
 import io.splice.core.api.Definitions;
 import io.splice.core.cli.DefinitionsCommand;
 import io.splice.streams.api.SpliceStreamsConfig;

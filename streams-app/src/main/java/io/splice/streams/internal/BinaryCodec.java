@@ -1,55 +1,186 @@
 package io.splice.streams.internal;
 
 import io.splice.core.merge.SourceRecord;
+import org.apache.kafka.common.errors.SerializationException;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Compact binary encoding of source records and scalar maps for internal topics and the state store. */
+/**
+ * Compact binary encoding of source records and scalar maps for internal topics and the state store: varint lengths,
+ * big-endian numbers, UTF-8 text. Plain arrays rather than Data*Stream over ByteArray*Stream, whose synchronized
+ * reads and writes showed in the stitch profile (bench/stitch), and a per-thread cache for short repeated strings
+ * (feature and part names, part hashes, source tags) so that decoding them neither allocates nor rehashes.
+ */
 final class BinaryCodec {
     private static final byte NULL = 0, BOOLEAN = 1, INT = 2, LONG = 3, FLOAT = 4, DOUBLE = 5, STRING = 6;
 
     private BinaryCodec() {
     }
 
-    static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
+    /** A growable output buffer. */
+    static final class Writer {
+        private byte[] buf;
+        private int pos;
 
-    static String readString(DataInputStream in) throws IOException {
-        byte[] b = new byte[in.readInt()];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
+        Writer(int initial) {
+            buf = new byte[Math.max(16, initial)];
+        }
 
-    static void writeNullableString(DataOutputStream out, String s) throws IOException {
-        out.writeBoolean(s != null);
-        if (s != null) {
-            writeString(out, s);
+        private void ensure(int n) {
+            if (pos + n > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+            }
+        }
+
+        void writeByte(int b) {
+            ensure(1);
+            buf[pos++] = (byte) b;
+        }
+
+        void writeBoolean(boolean b) {
+            writeByte(b ? 1 : 0);
+        }
+
+        void writeInt(int v) {
+            ensure(4);
+            buf[pos++] = (byte) (v >>> 24);
+            buf[pos++] = (byte) (v >>> 16);
+            buf[pos++] = (byte) (v >>> 8);
+            buf[pos++] = (byte) v;
+        }
+
+        void writeLong(long v) {
+            writeInt((int) (v >>> 32));
+            writeInt((int) v);
+        }
+
+        /** Unsigned LEB128: lengths and counts, mostly one byte. */
+        void writeVarint(int v) {
+            ensure(5);
+            while ((v & ~0x7f) != 0) {
+                buf[pos++] = (byte) ((v & 0x7f) | 0x80);
+                v >>>= 7;
+            }
+            buf[pos++] = (byte) v;
+        }
+
+        void writeBytes(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, pos, b.length);
+            pos += b.length;
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(buf, pos);
         }
     }
 
-    static String readNullableString(DataInputStream in) throws IOException {
-        return in.readBoolean() ? readString(in) : null;
+    /** A reader over one encoded value; running past its end is a {@link SerializationException}. */
+    static final class Reader {
+        private final byte[] buf;
+        private int pos;
+
+        Reader(byte[] buf) {
+            this.buf = buf;
+        }
+
+        private void need(int n) {
+            if (n < 0 || pos + n > buf.length) {
+                throw new SerializationException("truncated internal record: " + n + " more bytes needed at " + pos + " of " + buf.length);
+            }
+        }
+
+        byte readByte() {
+            need(1);
+            return buf[pos++];
+        }
+
+        boolean readBoolean() {
+            return readByte() != 0;
+        }
+
+        int readInt() {
+            need(4);
+            int v = (buf[pos] & 0xff) << 24 | (buf[pos + 1] & 0xff) << 16 | (buf[pos + 2] & 0xff) << 8 | (buf[pos + 3] & 0xff);
+            pos += 4;
+            return v;
+        }
+
+        long readLong() {
+            return (long) readInt() << 32 | (readInt() & 0xffffffffL);
+        }
+
+        int readVarint() {
+            int v = 0;
+            for (int shift = 0; shift < 35; shift += 7) {
+                byte b = readByte();
+                v |= (b & 0x7f) << shift;
+                if (b >= 0) {
+                    return v;
+                }
+            }
+            throw new SerializationException("malformed varint at " + pos);
+        }
     }
 
-    static void writeStrings(DataOutputStream out, Map<String, String> m) throws IOException {
-        out.writeInt(m.size());
+    // ---- strings ------------------------------------------------------------------------------------------------
+
+    /** Strings up to this many bytes go through the decode cache: names, tags and 64-character part hashes fit. */
+    private static final int CACHED_MAX = 96;
+    private static final int CACHE_SLOTS = 1024;
+
+    private static final class StringCache {
+        final byte[][] keys = new byte[CACHE_SLOTS][];
+        final String[] values = new String[CACHE_SLOTS];
+    }
+
+    private static final ThreadLocal<StringCache> CACHE = ThreadLocal.withInitial(StringCache::new);
+
+    static void writeString(Writer out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeVarint(b.length);
+        out.writeBytes(b);
+    }
+
+    static String readString(Reader in) {
+        int n = in.readVarint();
+        in.need(n);
+        byte[] buf = in.buf;
+        int at = in.pos;
+        in.pos += n;
+        if (n > CACHED_MAX) {
+            return new String(buf, at, n, StandardCharsets.UTF_8);
+        }
+        int h = 1;
+        for (int i = at; i < at + n; i++) {
+            h = 31 * h + buf[i];
+        }
+        int slot = (h ^ (h >>> 16)) & (CACHE_SLOTS - 1);
+        StringCache cache = CACHE.get();
+        byte[] key = cache.keys[slot];
+        if (key != null && Arrays.equals(key, 0, key.length, buf, at, at + n)) {
+            return cache.values[slot];
+        }
+        String s = new String(buf, at, n, StandardCharsets.UTF_8);
+        cache.keys[slot] = Arrays.copyOfRange(buf, at, at + n);
+        cache.values[slot] = s;
+        return s;
+    }
+
+    static void writeStrings(Writer out, Map<String, String> m) {
+        out.writeVarint(m.size());
         for (Map.Entry<String, String> e : m.entrySet()) {
             writeString(out, e.getKey());
             writeString(out, e.getValue());
         }
     }
 
-    static Map<String, String> readStrings(DataInputStream in) throws IOException {
-        int n = in.readInt();
+    static Map<String, String> readStrings(Reader in) {
+        int n = count(in);
         Map<String, String> m = new LinkedHashMap<>(Math.max(4, n * 2));
         for (int i = 0; i < n; i++) {
             m.put(readString(in), readString(in));
@@ -57,16 +188,16 @@ final class BinaryCodec {
         return m;
     }
 
-    static void writeScalars(DataOutputStream out, Map<String, Object> m) throws IOException {
-        out.writeInt(m.size());
+    static void writeScalars(Writer out, Map<String, Object> m) {
+        out.writeVarint(m.size());
         for (Map.Entry<String, Object> e : m.entrySet()) {
             writeString(out, e.getKey());
             writeScalar(out, e.getValue());
         }
     }
 
-    static Map<String, Object> readScalars(DataInputStream in) throws IOException {
-        int n = in.readInt();
+    static Map<String, Object> readScalars(Reader in) {
+        int n = count(in);
         Map<String, Object> m = new LinkedHashMap<>(Math.max(4, n * 2));
         for (int i = 0; i < n; i++) {
             m.put(readString(in), readScalar(in));
@@ -74,45 +205,54 @@ final class BinaryCodec {
         return m;
     }
 
-    static void writeScalar(DataOutputStream out, Object v) throws IOException {
+    /** A map size, bounded by the bytes left (every entry takes at least two) against corrupt input. */
+    private static int count(Reader in) {
+        int n = in.readVarint();
+        if (n < 0 || n > (in.buf.length - in.pos) / 2) {
+            throw new SerializationException("corrupt internal record: " + n + " entries in " + (in.buf.length - in.pos) + " bytes");
+        }
+        return n;
+    }
+
+    static void writeScalar(Writer out, Object v) {
         if (v == null) {
             out.writeByte(NULL);
+        } else if (v instanceof Double d) {
+            out.writeByte(DOUBLE);
+            out.writeLong(Double.doubleToRawLongBits(d));
+        } else if (v instanceof Long l) {
+            out.writeByte(LONG);
+            out.writeLong(l);
         } else if (v instanceof Boolean b) {
             out.writeByte(BOOLEAN);
             out.writeBoolean(b);
         } else if (v instanceof Integer i) {
             out.writeByte(INT);
             out.writeInt(i);
-        } else if (v instanceof Long l) {
-            out.writeByte(LONG);
-            out.writeLong(l);
         } else if (v instanceof Float f) {
             out.writeByte(FLOAT);
-            out.writeFloat(f);
-        } else if (v instanceof Double d) {
-            out.writeByte(DOUBLE);
-            out.writeDouble(d);
+            out.writeInt(Float.floatToRawIntBits(f));
         } else {
             out.writeByte(STRING);
             writeString(out, v.toString());
         }
     }
 
-    static Object readScalar(DataInputStream in) throws IOException {
+    static Object readScalar(Reader in) {
         byte tag = in.readByte();
         return switch (tag) {
             case NULL -> null;
             case BOOLEAN -> in.readBoolean();
             case INT -> in.readInt();
             case LONG -> in.readLong();
-            case FLOAT -> in.readFloat();
-            case DOUBLE -> in.readDouble();
+            case FLOAT -> Float.intBitsToFloat(in.readInt());
+            case DOUBLE -> Double.longBitsToDouble(in.readLong());
             case STRING -> readString(in);
-            default -> throw new IOException("unknown scalar tag " + tag);
+            default -> throw new SerializationException("unknown scalar tag " + tag);
         };
     }
 
-    static void writeRecord(DataOutputStream out, SourceRecord r) throws IOException {
+    static void writeRecord(Writer out, SourceRecord r) {
         out.writeBoolean(r != null);
         if (r == null) {
             return;
@@ -126,7 +266,7 @@ final class BinaryCodec {
         }
     }
 
-    static SourceRecord readRecord(DataInputStream in) throws IOException {
+    static SourceRecord readRecord(Reader in) {
         if (!in.readBoolean()) {
             return null;
         }

@@ -7,16 +7,11 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.Map;
 
 /** Serde of the per-row state in the store and its changelog. The first byte is a format version. */
 public final class RowStateSerde implements Serde<RowState> {
-    private static final byte VERSION = 2;
+    private static final byte VERSION = 3; // 3: varint lengths
 
     @Override
     public Serializer<RowState> serializer() {
@@ -28,56 +23,47 @@ public final class RowStateSerde implements Serde<RowState> {
         return (topic, data) -> data == null ? null : read(data);
     }
 
-    static byte[] write(RowState s) {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.writeByte(VERSION);
-            out.writeLong(s.revision());
-            out.writeBoolean(s.evicted());
-            out.writeBoolean(s.live());
-            if (s.live()) {
-                BinaryCodec.writeScalars(out, s.lastValues());
-                BinaryCodec.writeStrings(out, s.lastSources());
-            }
-            BinaryCodec.writeRecord(out, s.log());
-            BinaryCodec.writeRecord(out, s.backfill());
-            out.writeInt(s.bootstraps().size());
-            for (Map.Entry<String, SourceRecord> e : s.bootstraps().entrySet()) {
-                BinaryCodec.writeString(out, e.getKey());
-                BinaryCodec.writeRecord(out, e.getValue());
-            }
-            out.flush();
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new SerializationException(e);
+    public static byte[] write(RowState s) {
+        BinaryCodec.Writer out = new BinaryCodec.Writer(256);
+        out.writeByte(VERSION);
+        out.writeLong(s.revision());
+        out.writeBoolean(s.evicted());
+        out.writeBoolean(s.live());
+        if (s.live()) {
+            BinaryCodec.writeScalars(out, s.lastValues());
+            BinaryCodec.writeStrings(out, s.lastSources());
         }
+        BinaryCodec.writeRecord(out, s.log());
+        BinaryCodec.writeRecord(out, s.backfill());
+        out.writeVarint(s.bootstraps().size());
+        for (Map.Entry<String, SourceRecord> e : s.bootstraps().entrySet()) {
+            BinaryCodec.writeString(out, e.getKey());
+            BinaryCodec.writeRecord(out, e.getValue());
+        }
+        return out.toByteArray();
     }
 
-    static RowState read(byte[] data) {
-        try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
-            byte v = in.readByte();
-            if (v != VERSION) {
-                throw new SerializationException("unknown row-state version " + v);
-            }
-            RowState s = new RowState();
-            long revision = in.readLong();
-            s.restoreEvicted(in.readBoolean());
-            if (in.readBoolean()) {
-                s.restoreEmitted(BinaryCodec.readScalars(in), BinaryCodec.readStrings(in), revision);
-            } else {
-                s.restoreEmitted(null, null, revision);
-            }
-            s.log(BinaryCodec.readRecord(in));
-            s.backfill(BinaryCodec.readRecord(in));
-            int n = in.readInt();
-            for (int i = 0; i < n; i++) {
-                s.bootstrap(BinaryCodec.readString(in), BinaryCodec.readRecord(in));
-            }
-            return s;
-        } catch (IOException e) {
-            throw new SerializationException(e);
+    public static RowState read(byte[] data) {
+        BinaryCodec.Reader in = new BinaryCodec.Reader(data);
+        byte v = in.readByte();
+        if (v != VERSION) {
+            throw new SerializationException("unknown row-state version " + v + " (this build reads " + VERSION
+                    + "; rebuild the state from its changelog after an upgrade: reset the app)");
         }
+        RowState s = new RowState();
+        long revision = in.readLong();
+        s.restoreEvicted(in.readBoolean());
+        if (in.readBoolean()) {
+            s.restoreEmitted(BinaryCodec.readScalars(in), BinaryCodec.readStrings(in), revision);
+        } else {
+            s.restoreEmitted(null, null, revision);
+        }
+        s.log(BinaryCodec.readRecord(in));
+        s.backfill(BinaryCodec.readRecord(in));
+        int n = in.readVarint();
+        for (int i = 0; i < n; i++) {
+            s.bootstrap(BinaryCodec.readString(in), BinaryCodec.readRecord(in));
+        }
+        return s;
     }
 }

@@ -36,13 +36,16 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
     private final JoinPlan plan;
     private final String storeName;
     private final SpliceMetrics metrics;
+    private final int maxRowBytes;
     private ProcessorContext<String, StitchOutput> context;
-    private KeyValueStore<String, RowState> store;
+    /** Row states as bytes: the stitcher encodes them itself so that it can check a row's size before it is written. */
+    private KeyValueStore<String, byte[]> store;
 
-    RowStitcher(JoinPlan plan, String storeName, SpliceMetrics metrics) {
+    RowStitcher(JoinPlan plan, String storeName, SpliceMetrics metrics, int maxRowBytes) {
         this.plan = plan;
         this.storeName = storeName;
         this.metrics = metrics;
+        this.maxRowBytes = maxRowBytes;
     }
 
     @Override
@@ -60,21 +63,40 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
     public void process(Record<String, Routed> record) {
         Routed in = record.value();
         String rowKey = record.key();
-        RowState state = store.get(rowKey);
-        if (state == null) {
+        byte[] stored = store.get(rowKey);
+        RowState state;
+        if (stored == null) {
             if (in.record() == null) {
                 return; // a tombstone for a row we never saw changes nothing
             }
             state = new RowState();
-        } else if (state.evicted()) {
-            rowEvicted(record);
-            return;
+        } else {
+            state = RowStateSerde.read(stored);
+            if (state.evicted()) {
+                deadLetter(record, BadRecordException.ROW_EVICTED, "row " + record.key() + " of " + plan.id()
+                        + " was evicted by state_retention_days=" + plan.join().stateRetentionDays() + "; a "
+                        + in.kind().name().toLowerCase() + " record from " + in.topic() + " arrived after that");
+                return;
+            }
         }
+        long revisionBefore = state.revision();
         Emission emission = MergeRules.apply(plan, state, in.kind(), in.topic(), in.record());
         if (state.empty() && !state.live() && state.revision() == 0) {
             store.delete(rowKey);
         } else {
-            store.put(rowKey, state);
+            byte[] bytes = RowStateSerde.write(state);
+            // The state goes to the changelog and the row (about as large: its last values) to the stitched topic in one
+            // record each; past the producer's max.request.size either would fail the task and stop the app. Refuse the
+            // input that makes the row too large instead: the row keeps its last revision, the record goes to the DLQ.
+            long size = bytes.length + 2L * utf8Bound(rowKey) + ROW_OVERHEAD;
+            if (size > maxRowBytes && (size = bytes.length + 2L * utf8Length(rowKey) + ROW_OVERHEAD) > maxRowBytes) {
+                deadLetter(record, BadRecordException.ROW_TOO_LARGE, "row " + abbreviate(rowKey) + " of " + plan.id()
+                        + " would take " + size + " bytes with this " + in.kind().name().toLowerCase() + " record from "
+                        + in.topic() + ", over the limit of " + maxRowBytes + " bytes (splice.max.row.bytes); "
+                        + (revisionBefore == 0 ? "the row has no revision yet" : "the row stays at revision " + revisionBefore));
+                return;
+            }
+            store.put(rowKey, bytes);
         }
         if (emission instanceof Emission.Upsert up) {
             MergedRow row = up.row();
@@ -101,11 +123,9 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
     }
 
     /** The original bytes are gone after re-keying, so the dead letter carries the source record as JSON. */
-    private void rowEvicted(Record<String, Routed> record) {
+    private void deadLetter(Record<String, Routed> record, String reason, String message) {
         Routed in = record.value();
-        String error = BadRecordException.ROW_EVICTED + ": row " + record.key() + " of " + plan.id()
-                + " was evicted by state_retention_days=" + plan.join().stateRetentionDays() + "; a " + in.kind().name().toLowerCase()
-                + " record from " + in.topic() + " arrived after that";
+        String error = reason + ": " + message;
         RecordHeaders headers = new RecordHeaders();
         headers.add(DlqHeaders.ERROR, error.getBytes(StandardCharsets.UTF_8));
         headers.add(DlqHeaders.SOURCE_TOPIC, in.topic().getBytes(StandardCharsets.UTF_8));
@@ -113,10 +133,25 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
             headers.add(DlqHeaders.SOURCE_PARTITION, Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
             headers.add(DlqHeaders.SOURCE_OFFSET, Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
         });
-        metrics.dlq(BadRecordException.ROW_EVICTED, in.topic());
+        metrics.dlq(reason, in.topic());
         byte[] value = in.record() == null ? null : toJson(in.record()).toString().getBytes(StandardCharsets.UTF_8);
         DeadLetter dead = new DeadLetter(record.key().getBytes(StandardCharsets.UTF_8), value, error);
         context.forward(new Record<>(record.key(), new StitchOutput(null, dead), record.timestamp(), headers));
+    }
+
+    /** Key, revision and timestamps of the stitched record, and the Avro framing, beyond the state and the key. */
+    private static final int ROW_OVERHEAD = 1024;
+
+    private static long utf8Bound(String s) {
+        return 3L * s.length();
+    }
+
+    private static long utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static String abbreviate(String key) {
+        return key.length() <= 200 ? key : key.substring(0, 200) + "… (" + key.length() + " characters)";
     }
 
     private static ObjectNode toJson(SourceRecord r) {
@@ -135,12 +170,12 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
 
     private void evictOlderThan(long cutoff) {
         List<KeyValue<String, RowState>> evicted = new ArrayList<>();
-        try (KeyValueIterator<String, RowState> it = store.all()) {
+        try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
-                KeyValue<String, RowState> kv = it.next();
-                RowState s = kv.value;
+                KeyValue<String, byte[]> kv = it.next();
+                RowState s = RowStateSerde.read(kv.value);
                 if (!s.evicted() && s.newestTs() >= 0 && s.newestTs() < cutoff) {
-                    evicted.add(kv);
+                    evicted.add(KeyValue.pair(kv.key, s));
                 }
             }
         }
@@ -148,8 +183,8 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
             if (kv.value.revision() == 0) {
                 store.delete(kv.key); // a bootstrap-only row that never appeared leaves nothing to remember
             } else {
-                kv.value.evict();
-                store.put(kv.key, kv.value);
+                kv.value.evict(); // an evicted state is smaller than the row it replaces: no size check needed
+                store.put(kv.key, RowStateSerde.write(kv.value));
             }
         }
         metrics.evicted(plan.id(), evicted.size());

@@ -13,7 +13,10 @@ import io.splice.core.merge.JoinPlan;
 import io.splice.core.merge.SourceKind;
 import io.splice.streams.api.SpliceStreamsConfig;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -101,24 +104,45 @@ public final class TopologyParts {
             String storeName = "rows-" + id;
             builder.addStateStore(Stores.keyValueStoreBuilder(config.inMemoryState() ? Stores.inMemoryKeyValueStore(storeName)
                             : Stores.persistentKeyValueStore(storeName),
-                    Serdes.String(), new RowStateSerde()).withCachingDisabled()); // row keys rarely repeat: the cache cost CPU and saved nothing (bench/stitch)
+                    Serdes.String(), Serdes.ByteArray()).withCachingDisabled()); // row keys rarely repeat: the cache cost CPU and saved nothing (bench/stitch)
             List<KStream<String, Routed>> inputs = inputsByJoin.get(id);
             KStream<String, Routed> all = inputs.get(0);
             for (int i = 1; i < inputs.size(); i++) {
                 all = all.merge(inputs.get(i), Named.as("merge-" + id + "-" + i));
             }
-            KStream<String, StitchOutput> stitched = all.process(() -> new RowStitcher(plan, storeName, metrics),
+            KStream<String, StitchOutput> stitched = all.process(() -> new RowStitcher(plan, storeName, metrics, config.maxRowBytes()),
                     Named.as("stitch-" + id), storeName);
-            stitched.split(Named.as("stitched-" + id + "-"))
-                    .branch((k, v) -> v.isDead(), Branched.withConsumer(dead -> dead
-                            .map((k, v) -> KeyValue.pair(v.dead().key(), v.dead().value()), Named.as("evicted-" + id))
-                            .to(topics.dlq(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())), "dlq"))
-                    .defaultBranch(Branched.withConsumer(out -> out
-                            .mapValues(StitchOutput::record, Named.as("record-" + id))
-                            .to(topics.stitched(plan.join()), Produced.with(Serdes.String(),
-                                    Serdes.serdeFrom(stitchedSerializer, SpliceAvroDeserializer.of(registry, StitchedRecord.class)))
-                                    .withName("stitched-" + id)), "out"));
+            // One sink for both outcomes (the topic chosen per record): a split and two mappers per record cost more.
+            String stitchedTopic = topics.stitched(plan.join());
+            String dlqTopic = topics.dlq();
+            stitched.to((k, v, ctx) -> v.isDead() ? dlqTopic : stitchedTopic,
+                    Produced.with(Serdes.String(), outputSerde())
+                            .withName("stitched-" + id));
         }
+    }
+
+    /** Stitched records in the registry's Avro frame, tombstones as null, dead letters as the bytes they carry. */
+    private Serde<StitchOutput> outputSerde() {
+        Serializer<StitchOutput> serializer = new Serializer<>() {
+            @Override
+            public byte[] serialize(String topic, StitchOutput v) {
+                return serialize(topic, null, v);
+            }
+
+            @Override
+            public byte[] serialize(String topic, Headers headers, StitchOutput v) {
+                if (v == null) {
+                    return null;
+                }
+                if (v.isDead()) {
+                    return v.dead().value();
+                }
+                return v.record() == null ? null : stitchedSerializer.serialize(topic, headers, v.record());
+            }
+        };
+        return Serdes.serdeFrom(serializer, (topic, data) -> {
+            throw new UnsupportedOperationException("stitch outputs are only written");
+        });
     }
 
     /** Splits routed records by join; dead letters go to the DLQ with their original bytes and headers. */

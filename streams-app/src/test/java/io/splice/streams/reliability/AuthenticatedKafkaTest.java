@@ -6,19 +6,14 @@ import io.splice.avro.serde.SpliceAvroSerializer;
 import io.splice.local.EmbeddedKafkaBroker;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
+import io.splice.local.security.TestCa;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
-import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
@@ -78,10 +73,7 @@ class AuthenticatedKafkaTest {
                 new EmbeddedKafkaBroker.SaslSslListener(ca.brokerKeystore, "PKCS12", storePassword, storePassword)).start();
              Admin admin = broker.admin()) {
             // Given SCRAM users made through the internal listener, with the ACLs the docs list for each component
-            admin.alterUserScramCredentials(List.of(
-                    new UserScramCredentialUpsertion(APP_USER, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password),
-                    new UserScramCredentialUpsertion(REPLAY_USER, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password)))
-                    .all().get();
+            TestCa.createScramUsers(admin, password, APP_USER, REPLAY_USER);
             admin.createAcls(appAcls(w, appId)).all().get();
             admin.createAcls(replayAcls(w)).all().get();
 
@@ -181,14 +173,7 @@ class AuthenticatedKafkaTest {
     }
 
     static Map<String, Object> sasl(String user, String password, TestCa ca) {
-        return Map.of(
-                "security.protocol", "SASL_SSL",
-                "sasl.mechanism", "SCRAM-SHA-512",
-                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
-                        + "\" password=\"" + password + "\";",
-                "ssl.truststore.location", ca.truststore.toString(),
-                "ssl.truststore.type", "PKCS12",
-                "ssl.truststore.password", ca.password);
+        return ca.saslSslClient(user, password);
     }
 
     /** The stitching app's ACLs, as the README's Reliability section lists them. */
@@ -228,7 +213,7 @@ class AuthenticatedKafkaTest {
     }
 
     static AclBinding allow(String principal, ResourceType type, String name, PatternType pattern, AclOperation op) {
-        return new AclBinding(new ResourcePattern(type, name, pattern), new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));
+        return TestCa.allow(principal, type, name, pattern, op);
     }
 
     static HttpResponse<String> get(HttpClient http, int port, String path) throws Exception {

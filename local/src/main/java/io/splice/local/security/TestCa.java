@@ -1,4 +1,17 @@
-package io.splice.streams.reliability;
+package io.splice.local.security;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -6,17 +19,18 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A throw-away certificate authority made with the JDK's {@code keytool}: a self-signed CA, a broker key pair whose
  * certificate the CA signs for 127.0.0.1/localhost (PKCS12 keystore with the chain), and a truststore holding the
- * CA for clients. EC keys: fast to make.
+ * CA for clients. EC keys: fast to make. With {@link #saslSslClient} it gives the client settings of a SCRAM user.
  */
-final class TestCa {
-    final Path brokerKeystore;
-    final Path truststore;
-    final String password;
+public final class TestCa {
+    public final Path brokerKeystore;
+    public final Path truststore;
+    public final String password;
 
     private TestCa(Path brokerKeystore, Path truststore, String password) {
         this.brokerKeystore = brokerKeystore;
@@ -24,7 +38,7 @@ final class TestCa {
         this.password = password;
     }
 
-    static TestCa create(Path dir, String password) throws IOException, InterruptedException {
+    public static TestCa create(Path dir, String password) throws IOException, InterruptedException {
         Path ca = dir.resolve("ca.p12");
         Path caPem = dir.resolve("ca.pem");
         Path broker = dir.resolve("broker.p12");
@@ -44,6 +58,32 @@ final class TestCa {
         keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caPem.toString(), "-keystore", trust.toString(),
                 "-storetype", "PKCS12", "-storepass", password);
         return new TestCa(broker, trust, password);
+    }
+
+    /** Client settings for {@code user} over SASL_SSL with SCRAM-SHA-512, trusting this CA. */
+    public Map<String, Object> saslSslClient(String user, String userPassword) {
+        return Map.of(
+                "security.protocol", "SASL_SSL",
+                "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                        + "\" password=\"" + userPassword + "\";",
+                "ssl.truststore.location", truststore.toString(),
+                "ssl.truststore.type", "PKCS12",
+                "ssl.truststore.password", password);
+    }
+
+    /** Makes SCRAM-SHA-512 users with one password (through an admin client on a listener that may do so). */
+    public static void createScramUsers(Admin admin, String userPassword, String... users) throws Exception {
+        List<UserScramCredentialAlteration> upserts = new ArrayList<>();
+        for (String u : users) {
+            upserts.add(new UserScramCredentialUpsertion(u, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), userPassword));
+        }
+        admin.alterUserScramCredentials(upserts).all().get();
+    }
+
+    /** An ALLOW ACL for {@code principal} from any host. */
+    public static AclBinding allow(String principal, ResourceType type, String name, PatternType pattern, AclOperation op) {
+        return new AclBinding(new ResourcePattern(type, name, pattern), new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));
     }
 
     private static void keytool(String... args) throws IOException, InterruptedException {

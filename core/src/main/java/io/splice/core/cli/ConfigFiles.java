@@ -1,4 +1,4 @@
-package io.splice.streams.cli;
+package io.splice.core.cli;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -9,11 +9,11 @@ import java.util.Map;
 import java.util.Properties;
 
 /** Reads a {@code .properties} config file into a map (keys as written; values may hold secrets: never log them). */
-final class ConfigFiles {
+public final class ConfigFiles {
     private ConfigFiles() {
     }
 
-    static Map<String, Object> read(Path file) throws IOException {
+    public static Map<String, Object> read(Path file) throws IOException {
         Map<String, Object> out = new HashMap<>();
         if (file == null) {
             return out;
