@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,13 +35,16 @@ public final class BackfillProcess implements AutoCloseable {
     private final Deque<String> tail = new ArrayDeque<>();
     private final List<String> command;
 
-    private BackfillProcess(Process process, List<String> command, Progress progress) {
+    private BackfillProcess(Process process, List<String> command, Progress progress, Path transcript) {
         this.process = process;
         this.command = command;
         this.pump = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                 Writer all = transcript == null ? Writer.nullWriter() : Files.newBufferedWriter(transcript, StandardCharsets.UTF_8)) {
                 String line;
                 while ((line = r.readLine()) != null) {
+                    all.write(line);
+                    all.write('\n');
                     synchronized (tail) {
                         tail.addLast(line);
                         if (tail.size() > 60) {
@@ -61,46 +65,62 @@ public final class BackfillProcess implements AutoCloseable {
 
     /** Starts {@code <home>/splice backfill <args>} in {@code workDir}. */
     public static BackfillProcess start(Path home, List<String> args, Path workDir, Progress progress) {
+        return start(home, args, workDir, progress, List.of(), null);
+    }
+
+    /**
+     * As {@link #start(Path, List, Path, Progress)}, with extra JVM options for the job (e.g. a log configuration) and,
+     * when {@code transcript} is given, every line the process prints written to that file.
+     */
+    public static BackfillProcess start(Path home, List<String> args, Path workDir, Progress progress, List<String> jvmOptions,
+                                        Path transcript) {
         List<String> cmd = new ArrayList<>();
         cmd.add(home.resolve("splice").toString());
         cmd.add("backfill");
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
-        if (System.getenv("SPLICE_JAVA_OPTS") == null) {
-            pb.environment().put("SPLICE_JAVA_OPTS", "-Xmx1g -XX:+UseParallelGC -XX:TieredStopAtLevel=1");
-        }
+        String opts = System.getenv("SPLICE_JAVA_OPTS") != null ? System.getenv("SPLICE_JAVA_OPTS")
+                : "-Xmx1g -XX:+UseParallelGC -XX:TieredStopAtLevel=1";
+        pb.environment().put("SPLICE_JAVA_OPTS", (opts + " " + String.join(" ", jvmOptions)).trim());
         pb.environment().putIfAbsent("SPARK_LOCAL_IP", "127.0.0.1");
         try {
-            return new BackfillProcess(pb.start(), cmd, progress);
+            return new BackfillProcess(pb.start(), cmd, progress, transcript);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + String.join(" ", cmd) + ": " + e.getMessage(), e);
         }
     }
 
-    /** Waits for the exit; a non-zero exit (or a timeout) throws with the process's last lines. */
-    public void awaitSuccess(Duration timeout) {
+    /** Waits for the exit and returns its code; a timeout throws with the process's last lines. */
+    public int awaitExit(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 close();
                 throw new IllegalStateException("splice backfill did not finish within " + timeout.toSeconds() + " s; last output:\n" + tail());
             }
             pump.join(5000);
+            return process.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
             throw new IllegalStateException("interrupted while the backfill ran", e);
         }
-        if (process.exitValue() != 0) {
-            throw new IllegalStateException("splice backfill failed (exit " + process.exitValue() + "): "
-                    + String.join(" ", command) + "\n" + tail());
+    }
+
+    /** Waits for the exit; a non-zero exit (or a timeout) throws with the process's last lines. */
+    public void awaitSuccess(Duration timeout) {
+        int exit = awaitExit(timeout);
+        if (exit != 0) {
+            throw new IllegalStateException("splice backfill failed (exit " + exit + "): " + String.join(" ", command) + "\n" + tail());
         }
     }
+
 
     public boolean isAlive() {
         return process.isAlive();
     }
 
-    private String tail() {
+    /** The process's last lines (at most 60). */
+    public String tail() {
         synchronized (tail) {
             return String.join("\n", tail);
         }

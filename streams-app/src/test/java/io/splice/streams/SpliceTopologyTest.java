@@ -276,7 +276,7 @@ class SpliceTopologyTest {
             String error = DlqHeaders.get(dlq.get(0).headers(), DlqHeaders.ERROR);
             assertTrue(error.matches("row-too-large: row r1 of payments\\.v1 would take \\d+ bytes with this backfill record from "
                     + "splice\\.backfill\\.payments\\.v1, over the limit of 4096 bytes \\(splice\\.max\\.row\\.bytes\\); "
-                    + "the row stays at revision 1"), error);
+                    + "the row stays at revision 1 \\(splice\\.backfill\\.payments\\.v1-0@0\\)"), error);
             assertEquals("splice.backfill.payments.v1", DlqHeaders.get(dlq.get(0).headers(), DlqHeaders.SOURCE_TOPIC));
             assertTrue(new String(dlq.get(0).value(), StandardCharsets.UTF_8).contains("c".repeat(3000)), "the record is kept");
             List<KeyValue<String, StitchedRecord>> out = small.stitched(V1);

@@ -7,6 +7,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.spark.sql.Dataset;
@@ -61,6 +62,10 @@ public final class KafkaPublisher {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 return Optional.empty();
             }
+            if (e.getCause() instanceof TopicAuthorizationException) {
+                throw new TopicNotDescribable("not authorized to DESCRIBE topic " + topic + " (grant DESCRIBE, WRITE and, "
+                        + "if it may be missing, CREATE on it to the publishing principal)", e.getCause());
+            }
             throw new IllegalStateException("cannot describe topic " + topic + " at " + bootstrapServers + ": "
                     + e.getCause().getMessage(), e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
@@ -88,7 +93,14 @@ public final class KafkaPublisher {
                 n = 1;
                 why = "default";
                 for (String like : likeTopics) {
-                    Optional<TopicDescription> d = describe(admin, like);
+                    Optional<TopicDescription> d;
+                    try {
+                        d = describe(admin, like);
+                    } catch (TopicNotDescribable e) {
+                        // only a hint for the partition count: a principal limited to its own topic may not see it
+                        out.printf("note: cannot describe %s for its partition count (no DESCRIBE ACL); not used%n", like);
+                        continue;
+                    }
                     if (d.isPresent()) {
                         n = d.get().partitions().size();
                         why = "as " + like;
@@ -111,6 +123,13 @@ public final class KafkaPublisher {
             throw new IllegalStateException("interrupted", e);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("Kafka did not answer within 60 s creating topic " + topic, e);
+        }
+    }
+
+    /** The principal may not see a topic. */
+    private static final class TopicNotDescribable extends IllegalStateException {
+        TopicNotDescribable(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

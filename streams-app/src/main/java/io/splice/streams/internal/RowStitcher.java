@@ -16,6 +16,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Keeps one state per row of a join (all its sources), runs the merge rules of {@code core} on every input and
@@ -125,11 +127,13 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
     /** The original bytes are gone after re-keying, so the dead letter carries the source record as JSON. */
     private void deadLetter(Record<String, Routed> record, String reason, String message) {
         Routed in = record.value();
-        String error = reason + ": " + message;
+        Optional<RecordMetadata> meta = context.recordMetadata();
+        // where the record was read: its own topic, or the repartition topic a re-keyed log came through
+        String error = reason + ": " + message + meta.map(m -> " (" + m.topic() + "-" + m.partition() + "@" + m.offset() + ")").orElse("");
         RecordHeaders headers = new RecordHeaders();
         headers.add(DlqHeaders.ERROR, error.getBytes(StandardCharsets.UTF_8));
         headers.add(DlqHeaders.SOURCE_TOPIC, in.topic().getBytes(StandardCharsets.UTF_8));
-        context.recordMetadata().ifPresent(m -> {
+        meta.filter(m -> in.topic().equals(m.topic())).ifPresent(m -> {
             headers.add(DlqHeaders.SOURCE_PARTITION, Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
             headers.add(DlqHeaders.SOURCE_OFFSET, Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
         });

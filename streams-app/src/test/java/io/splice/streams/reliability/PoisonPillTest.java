@@ -104,6 +104,8 @@ class PoisonPillTest {
                 tmp.resolve("state"));
         // producers key logs by row key here, so a log whose key is missing or not its row key is a bad record too
         props.put(SpliceStreamsConfig.LOG_KEYED_BY_ROW_KEY, true);
+        // small enough that one record with a 70 KB key map makes a row too large
+        props.put(SpliceStreamsConfig.MAX_ROW_BYTES, 64 * 1024);
         Map<String, Object> client = Map.of("bootstrap.servers", stack.bootstrapServers());
         try (Admin admin = Admin.create(client)) {
             // a bootstrap table kept on a non-compacted topic (allowed), where a null key can reach the app
@@ -269,6 +271,9 @@ class PoisonPillTest {
         goodLog(topic, tag + "-g" + g++);
         bad("empty value on a non-compacted topic", topic, "r", new byte[0], "empty-value", "not compacted");
         goodLog(topic, tag + "-g" + g++);
+        FetchLog wide = FetchLog.newBuilder(log("r-wide", Map.of())).setKeys(Map.of("card_id", "c", "pad", "w".repeat(70_000))).build();
+        bad("row over splice.max.row.bytes", topic, "r-wide", serializer.serialize(topic, wide), "row-too-large", "splice.max.row.bytes");
+        goodLog(topic, tag + "-g" + g++);
         bad("trailing bytes", topic, "r-tr", concat(serializer.serialize(topic, log("r-tr", Map.of())), new byte[]{1, 2, 3}),
                 "undecodable", "trailing bytes");
         goodLog(topic, tag + "-g" + g);
@@ -313,6 +318,9 @@ class PoisonPillTest {
         bad("invalid UTF-8 key", topic, new byte[]{(byte) 0xff, 'r'}, serializer.serialize(topic, row("r", Map.of("cnt", 1L))), "bad-key", "UTF-8");
         good(topic, tag, g++, backfill);
         bad("empty (0-byte) value, not a tombstone", topic, "r", new byte[0], "empty-value", "0-byte");
+        good(topic, tag, g++, backfill);
+        bad("row over splice.max.row.bytes", topic, "r-wide", serializer.serialize(topic, FeatureRow.newBuilder(row("r-wide", Map.of("cnt", 1L)))
+                .setKeys(Map.of("card_id", "c", "pad", "w".repeat(70_000))).build()), "row-too-large", "splice.max.row.bytes");
         good(topic, tag, g++, backfill);
         bad("trailing bytes", topic, "r", concat(serializer.serialize(topic, row("r", Map.of("cnt", 1L))), new byte[]{9}),
                 "undecodable", "trailing bytes");
