@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag(Reliability.TAG)
 @ExtendWith(SpliceStackExtension.class)
 class CrashRecoveryTest {
-    /** Logs produced: 20k fit the time budget of CI on 2 shared cores (the issue asks 200k: {@code -Dsplice.reliability.crash.logs=200000}). */
-    static final int LOGS = Integer.getInteger("splice.reliability.crash.logs", 20_000);
+    /** Logs produced, as the issue asks (about 100 s on an idle 2-core machine); {@code -Dsplice.reliability.crash.logs=N} for another size. */
+    static final int LOGS = Integer.getInteger("splice.reliability.crash.logs", 200_000);
     static final int KILLS = 3;
     static final int PARTITIONS = 3;
 
@@ -83,7 +83,7 @@ class CrashRecoveryTest {
             for (int k = 0; k < KILLS; k++) {
                 int threshold = (int) (points[k] * w.rows);
                 ChildApp current = app;
-                await("kill point " + (k + 1) + " (" + threshold + " rows stitched)").atMost(Duration.ofMinutes(3))
+                await("kill point " + (k + 1) + " (" + threshold + " rows stitched)").atMost(Duration.ofMinutes(5))
                         .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
                         .until(() -> {
                             if (!current.alive()) {
@@ -99,13 +99,14 @@ class CrashRecoveryTest {
                 log(t0, kills.get(k));
                 app = start(output, definitions, config);
             }
-            produced.get(3, TimeUnit.MINUTES);
-            StitchedView want = expected.get(3, TimeUnit.MINUTES);
+            // generous bounds: a loaded CI machine may be several times slower than the ~100 s this takes when idle
+            produced.get(10, TimeUnit.MINUTES);
+            StitchedView want = expected.get(10, TimeUnit.MINUTES);
 
             // Then once the app has caught up, the stitched topic equals splice simulate's output
             ChildApp last = app;
             try (Admin admin = Admin.create(client)) {
-                await("the stitched topic equals the simulation").atMost(Duration.ofMinutes(4))
+                await("the stitched topic equals the simulation").atMost(Duration.ofMinutes(10))
                         .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
                         .until(() -> {
                             if (!last.alive()) {
