@@ -1,6 +1,8 @@
 package io.splice.connectors.common;
 
+import io.splice.core.api.DeadLetterHeaders;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTaskContext;
@@ -12,8 +14,9 @@ import java.util.concurrent.Future;
 
 /**
  * Sends a refused record to Connect's dead-letter queue through {@link ErrantRecordReporter}: the DLQ topic gets
- * the original key and value bytes, and with {@code errors.deadletterqueue.context.headers.enable=true} the
- * reason in the {@code __connect.errors.exception.message} header. Without a DLQ
+ * the original key and value bytes (the sinks take values with {@code ByteArrayConverter}) with the same headers as
+ * the stitching app's dead letters ({@code splice.error}: the reason; {@code splice.source.*}: where it was read),
+ * and with {@code errors.deadletterqueue.context.headers.enable=true} Connect's {@code __connect.errors.*} too. Without a DLQ
  * ({@code errors.tolerance=none}, or an old worker) a refused record fails the task: it is never dropped silently.
  */
 public final class DeadLetters {
@@ -39,7 +42,23 @@ public final class DeadLetters {
         }
         log.warn("Sending {}-{}@{} to the dead-letter queue: {}", record.topic(), record.kafkaPartition(),
                 record.kafkaOffset(), reason.getMessage());
-        Future<Void> f = reporter.report(record, reason);
+        Future<Void> f = reporter.report(withReason(record, reason), reason);
         return f == null ? CompletableFuture.completedFuture(null) : f;
+    }
+
+    /**
+     * A plain copy of the record with the reason headers. Connect reports a record it made itself from the consumed
+     * bytes, ignoring headers added to it; a new record is converted back to bytes with the connector's converters.
+     */
+    static SinkRecord withReason(SinkRecord record, Throwable reason) {
+        ConnectHeaders headers = new ConnectHeaders(record.headers());
+        headers.remove(DeadLetterHeaders.ERROR).remove(DeadLetterHeaders.SOURCE_TOPIC)
+                .remove(DeadLetterHeaders.SOURCE_PARTITION).remove(DeadLetterHeaders.SOURCE_OFFSET);
+        headers.addString(DeadLetterHeaders.ERROR, String.valueOf(reason.getMessage()));
+        headers.addString(DeadLetterHeaders.SOURCE_TOPIC, record.topic());
+        headers.addString(DeadLetterHeaders.SOURCE_PARTITION, String.valueOf(record.kafkaPartition()));
+        headers.addString(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(record.kafkaOffset()));
+        return new SinkRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(), record.valueSchema(),
+                record.value(), record.kafkaOffset(), record.timestamp(), record.timestampType(), headers);
     }
 }

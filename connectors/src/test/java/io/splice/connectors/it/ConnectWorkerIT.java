@@ -41,6 +41,7 @@ import static io.splice.connectors.testing.TestData.DAY1;
 import static io.splice.connectors.testing.TestData.TOPIC;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -194,7 +195,8 @@ class ConnectWorkerIT {
                 .map(w -> w.eventTime().toEpochMilli()).max(Long::compare).orElseThrow());
         await().atMost(WAIT).until(() -> committed("featurestore-online", p0) == 160 && committed("featurestore-online", p1) == 160);
 
-        // And the bad record reached the DLQ once per sink, with the reason in Connect's headers
+        // And the bad record reached the DLQ once per sink, with the reason in Splice's headers (as the app's dead letters)
+        // and in Connect's
         List<ConsumerRecord<byte[], byte[]>> dlq = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = dlqConsumer()) {
             c.subscribe(List.of(DLQ));
@@ -208,6 +210,11 @@ class ConnectWorkerIT {
             assertEquals("definitely not avro", new String(r.value(), StandardCharsets.UTF_8));
             assertTrue(header(r, "__connect.errors.exception.message").startsWith("undecodable:"),
                     header(r, "__connect.errors.exception.message"));
+            assertTrue(header(r, "splice.error").startsWith("undecodable:"), header(r, "splice.error"));
+            assertEquals(header(r, "__connect.errors.topic"), header(r, "splice.source.topic"));
+            assertEquals(header(r, "__connect.errors.partition"), header(r, "splice.source.partition"));
+            assertEquals(header(r, "__connect.errors.offset"), header(r, "splice.source.offset"));
+            assertFalse(header(r, "splice.source.offset").isEmpty());
         }
         assertEquals(List.of("featurestore-online", "s3-offline"), dlq.stream()
                 .map(r -> header(r, "__connect.errors.connector.name")).sorted().toList());

@@ -1,5 +1,6 @@
 package io.splice.streams.internal;
 
+import io.splice.core.api.DeadLetterHeaders;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
@@ -9,10 +10,10 @@ import java.util.Optional;
 
 /** Headers of a dead-letter record: the reason and where the record came from. */
 public final class DlqHeaders {
-    public static final String ERROR = "splice.error";
-    public static final String SOURCE_TOPIC = "splice.source.topic";
-    public static final String SOURCE_PARTITION = "splice.source.partition";
-    public static final String SOURCE_OFFSET = "splice.source.offset";
+    public static final String ERROR = DeadLetterHeaders.ERROR;
+    public static final String SOURCE_TOPIC = DeadLetterHeaders.SOURCE_TOPIC;
+    public static final String SOURCE_PARTITION = DeadLetterHeaders.SOURCE_PARTITION;
+    public static final String SOURCE_OFFSET = DeadLetterHeaders.SOURCE_OFFSET;
 
     private DlqHeaders() {
     }
