@@ -60,7 +60,11 @@ public final class KafkaTarget {
         }
         Map<String, String> registryProps = new LinkedHashMap<>();
         Map<String, String> clientProps = new LinkedHashMap<>();
-        file.forEach((k, v) -> (isRegistrySetting(k) ? registryProps : clientProps).put(k, v));
+        file.forEach((k, v) -> {
+            if (!k.startsWith("splice.")) { // the stitching app's own keys, when its app.properties is reused here
+                (isRegistrySetting(k) ? registryProps : clientProps).put(k, v);
+            }
+        });
         clientProps.putAll(kafkaProps);
         registryProps.put(SpliceSerdeConfig.SCHEMA_REGISTRY_URL, registry);
         return new Resolved(servers, registry, clientProps, registryProps, null);
