@@ -139,6 +139,9 @@ class StitchingIntegrationTest {
                 String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.metricsPort() + "/metrics")).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
                 assertTrue(metrics.contains("splice_stitched_out_total"), "metrics expose stitched records");
+                // and the store's size per join, which Kafka Streams keeps per task
+                assertTrue(gauge(metrics, "splice_store_rows{join=\"payments.v1\"}") >= 20, "rows of the store: " + metrics);
+                assertTrue(gauge(metrics, "splice_store_bytes{join=\"payments.v1\"}") > 0, "bytes of the store");
             }
             int before = seen.size();
 
@@ -222,5 +225,11 @@ class StitchingIntegrationTest {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The value of a Prometheus sample line {@code name{labels} value}; NaN when absent. */
+    private static double gauge(String scrape, String nameAndLabels) {
+        return scrape.lines().filter(l -> l.startsWith(nameAndLabels + " ")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(Double.NaN);
     }
 }

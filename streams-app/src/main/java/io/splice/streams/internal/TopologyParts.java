@@ -101,7 +101,7 @@ public final class TopologyParts {
         // One state store and one stitcher per join.
         for (JoinPlan plan : plans.values()) {
             String id = plan.id();
-            String storeName = "rows-" + id;
+            String storeName = storeName(id);
             builder.addStateStore(Stores.keyValueStoreBuilder(config.inMemoryState() ? Stores.inMemoryKeyValueStore(storeName)
                             : Stores.persistentKeyValueStore(storeName),
                     Serdes.String(), Serdes.ByteArray()).withCachingDisabled()); // row keys rarely repeat: the cache cost CPU and saved nothing (bench/stitch)
@@ -119,6 +119,11 @@ public final class TopologyParts {
                     Produced.with(Serdes.String(), outputSerde())
                             .withName("stitched-" + id));
         }
+    }
+
+    /** The per-row state store of a join (and, with the app id, its changelog topic's name). */
+    public static String storeName(String joinId) {
+        return "rows-" + joinId;
     }
 
     /** Stitched records in the registry's Avro frame, tombstones as null, dead letters as the bytes they carry. */

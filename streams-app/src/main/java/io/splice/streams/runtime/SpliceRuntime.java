@@ -2,6 +2,11 @@ package io.splice.streams.runtime;
 
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.splice.core.api.JoinDefinition;
+import io.splice.streams.internal.TopologyParts;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -25,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 
@@ -79,12 +85,42 @@ public final class SpliceRuntime implements AutoCloseable {
         });
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);
+        bindStoreGauges();
         new JvmMemoryMetrics().bindTo(meters);
         startHttp();
         streams.start();
         LOG.info("splice run: {} join(s), metrics on http://{}:{}/metrics", definitions.joins().size(),
                 config.getString(SpliceStreamsConfig.METRICS_HOST), metricsPort());
         return this;
+    }
+
+    /**
+     * Rows and bytes of each join's state store on this instance, summed over its tasks from the RocksDB property
+     * metrics Kafka Streams keeps per store (read at each scrape: stores come and go with rebalances).
+     */
+    private void bindStoreGauges() {
+        for (JoinDefinition j : definitions.joins()) {
+            String store = TopologyParts.storeName(j.id());
+            Gauge.builder("splice.store.rows", streams, s -> storeMetric(s, store, "estimate-num-keys"))
+                    .description("Rows in the join's state store on this instance (RocksDB's estimate)")
+                    .tag("join", j.id()).register(meters);
+            Gauge.builder("splice.store.bytes", streams, s -> storeMetric(s, store, "total-sst-files-size")
+                            + storeMetric(s, store, "size-all-mem-tables"))
+                    .description("Bytes of the join's state store on this instance (SST files and memtables)")
+                    .baseUnit("bytes").tag("join", j.id()).register(meters);
+        }
+    }
+
+    private static double storeMetric(KafkaStreams s, String store, String name) {
+        double sum = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : s.metrics().entrySet()) {
+            MetricName n = e.getKey();
+            if (n.name().equals(name) && "stream-state-metrics".equals(n.group()) && store.equals(n.tags().get("rocksdb-state-id"))
+                    && e.getValue().metricValue() instanceof Number v) {
+                sum += v.doubleValue();
+            }
+        }
+        return sum;
     }
 
     public KafkaStreams streams() {
