@@ -45,6 +45,15 @@ class SerdeTest {
     }
 
     @Test
+    void jsonFormsWriteScalarsAsPlainValuesAndFloatsAsTheirShortestDecimal() {
+        assertEquals("0.1", RecordJson.scalar(0.1f).toString(), "not the float widened to 0.10000000149011612");
+        assertEquals("0.25", RecordJson.scalar(0.25).toString());
+        assertEquals("3", RecordJson.scalar(3L).toString());
+        assertEquals("\"x\"", RecordJson.scalar("x").toString());
+        assertEquals("null", RecordJson.scalar(null).toString());
+    }
+
+    @Test
     void allThreeRecordsRoundTripInTheWireFormat() {
         InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
         FetchLog log = fetchLog();

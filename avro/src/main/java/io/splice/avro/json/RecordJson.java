@@ -129,7 +129,7 @@ public final class RecordJson {
         } else if (v instanceof Long l) {
             return F.numberNode(l);
         } else if (v instanceof Float f) {
-            return F.numberNode(f.doubleValue());
+            return F.numberNode(f.floatValue()); // written as the float's shortest decimal (0.1, not 0.10000000149011612)
         } else if (v instanceof Double d) {
             return F.numberNode(d);
         }

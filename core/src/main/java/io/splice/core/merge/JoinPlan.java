@@ -23,6 +23,7 @@ public final class JoinPlan {
     private final String id;
     private final Map<String, String> partHashes;
     private final Map<String, FeatureType> featureTypes = new LinkedHashMap<>();
+    private final Map<String, String> featureParts = new LinkedHashMap<>();
     private final List<String> featureNames;
 
     private JoinPlan(JoinDefinition join) {
@@ -33,6 +34,7 @@ public final class JoinPlan {
         for (PartDefinition p : join.parts()) {
             for (FeatureDefinition f : p.features()) {
                 featureTypes.put(f.name(), f.type());
+                featureParts.put(f.name(), p.name());
                 names.add(f.name());
             }
         }
@@ -63,6 +65,11 @@ public final class JoinPlan {
     /** Declared type of a feature, or null when the join does not define it. */
     public FeatureType featureType(String feature) {
         return featureTypes.get(feature);
+    }
+
+    /** The part a feature belongs to, or null when the join does not define it. */
+    public String partOf(String feature) {
+        return featureParts.get(feature);
     }
 
     /** Every feature of the join, in definition order. */

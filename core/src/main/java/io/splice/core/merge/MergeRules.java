@@ -27,13 +27,15 @@ public final class MergeRules {
      * (a plain table) counts for every part, unless {@code hashesRequired} (the log always carries hashes).
      */
     public static boolean validFor(SourceRecord r, String currentHash, String partName, boolean hashesRequired) {
-        if (r == null) {
-            return false;
-        }
-        if (r.partHashes() == null) {
+        return r != null && validFor(r.partHashes(), currentHash, partName, hashesRequired);
+    }
+
+    /** Rule 1 on a record's {@code part_hashes} alone (null: a plain table). */
+    public static boolean validFor(Map<String, String> partHashes, String currentHash, String partName, boolean hashesRequired) {
+        if (partHashes == null) {
             return !hashesRequired;
         }
-        return currentHash.equals(r.partHashes().get(partName));
+        return currentHash.equals(partHashes.get(partName));
     }
 
     /**

@@ -102,15 +102,6 @@ public final class RowState {
         this.evicted = evicted;
     }
 
-    /** The newest time among the row's records, for retention: the row time, else the newest bootstrap record. */
-    public long newestTs() {
-        long ts = rowTs();
-        for (SourceRecord r : bootstraps.values()) {
-            ts = Math.max(ts, r.ts());
-        }
-        return ts;
-    }
-
     void emitted(MergedRow row) {
         revision++;
         lastValues = row.values();

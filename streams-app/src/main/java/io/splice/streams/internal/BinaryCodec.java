@@ -171,6 +171,17 @@ final class BinaryCodec {
         return s;
     }
 
+    static void writeNullableString(Writer out, String s) {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            writeString(out, s);
+        }
+    }
+
+    static String readNullableString(Reader in) {
+        return in.readBoolean() ? readString(in) : null;
+    }
+
     static void writeStrings(Writer out, Map<String, String> m) {
         out.writeVarint(m.size());
         for (Map.Entry<String, String> e : m.entrySet()) {

@@ -50,7 +50,7 @@ final class FeatureRowRouter extends RouterBase {
         if (record.value() == null) {
             for (Reader r : readers) {
                 metrics.recordIn(r.plan().id(), label(r.kind()));
-                context.forward(record.withKey(rowKey).withValue(Routed.of(r.plan().id(), r.kind(), topic, null)));
+                context.forward(record.withKey(rowKey).withValue(Routed.of(r.plan().id(), r.kind(), topic, rowKey, null)));
             }
             return;
         }
@@ -82,20 +82,21 @@ final class FeatureRowRouter extends RouterBase {
             ts = f.getTs();
             keys = f.getKeys();
             values = f.getValues();
-            hashes = f.getPartHashes();
+            // No hashes at all is a plain table (rule 1); an empty map says no more than null does.
+            hashes = f.getPartHashes() == null || f.getPartHashes().isEmpty() ? null : f.getPartHashes();
         }
         InputGuards.timestamp(ts, "record");
         for (Reader r : readers) {
             Map<String, Object> promoted;
             try {
-                promoted = ValueTypes.promoteAll(r.plan(), values, false);
+                promoted = ValueTypes.promoteValid(r.plan(), values, false, hashes, false);
             } catch (BadRecordException e) {
                 deadLetter(record, e.reason(), "for join " + r.plan().id() + ": " + e.getMessage());
                 continue;
             }
             SourceRecord src = new SourceRecord(ts, Map.copyOf(keys), promoted, hashes == null ? null : Map.copyOf(hashes));
             metrics.recordIn(r.plan().id(), label(r.kind()));
-            context.forward(record.withKey(rowKey).withValue(Routed.of(r.plan().id(), r.kind(), topic, src)));
+            context.forward(record.withKey(rowKey).withValue(Routed.of(r.plan().id(), r.kind(), topic, rowKey, src)));
         }
     }
 

@@ -59,9 +59,11 @@ final class FetchLogRouter extends RouterBase {
             throw new BadRecordException(BadRecordException.BAD_KEY, "log on " + topic + " is keyed '" + InputGuards.abbreviate(key)
                     + "' but its row key is '" + InputGuards.abbreviate(rowKey) + "' and splice.fetch-log.keyed-by-row-key is set");
         }
+        // Every value of a log is type-checked: the online server logs the current definition, so a wrong type is a
+        // producer bug to surface (tables and older joins' outputs are checked only where valid: FeatureRowRouter).
         Map<String, Object> values = ValueTypes.promoteAll(plan, log.getValues(), true);
         SourceRecord src = new SourceRecord(log.getTs(), Map.copyOf(log.getKeys()), values, Map.copyOf(log.getPartHashes()));
         metrics.recordIn(plan.id(), "log");
-        context.forward(record.withKey(rowKey).withValue(Routed.of(plan.id(), SourceKind.LOG, topic, src)));
+        context.forward(record.withKey(rowKey).withValue(Routed.of(plan.id(), SourceKind.LOG, topic, key, src)));
     }
 }

@@ -5,15 +5,16 @@ import io.splice.core.merge.SourceRecord;
 
 /**
  * What a source router emits: either one source record (or a tombstone: {@code record == null}) for a row of a
- * join, keyed by row key, or a dead letter.
+ * join, keyed by row key, with the key it was read with ({@code sourceKey}, null when it had none: a later dead
+ * letter names the original key, DESIGN §4), or a dead letter.
  */
-public record Routed(String joinId, SourceKind kind, String topic, SourceRecord record, DeadLetter dead) {
-    public static Routed of(String joinId, SourceKind kind, String topic, SourceRecord record) {
-        return new Routed(joinId, kind, topic, record, null);
+public record Routed(String joinId, SourceKind kind, String topic, String sourceKey, SourceRecord record, DeadLetter dead) {
+    public static Routed of(String joinId, SourceKind kind, String topic, String sourceKey, SourceRecord record) {
+        return new Routed(joinId, kind, topic, sourceKey, record, null);
     }
 
     public static Routed dead(DeadLetter dead) {
-        return new Routed(null, null, null, null, dead);
+        return new Routed(null, null, null, null, null, dead);
     }
 
     public boolean isDead() {

@@ -26,6 +26,7 @@ public final class RoutedSerde implements Serde<Routed> {
             BinaryCodec.writeString(out, r.joinId());
             out.writeByte(r.kind().ordinal());
             BinaryCodec.writeString(out, r.topic());
+            BinaryCodec.writeNullableString(out, r.sourceKey());
             BinaryCodec.writeRecord(out, r.record());
             return out.toByteArray();
         };
@@ -48,7 +49,8 @@ public final class RoutedSerde implements Serde<Routed> {
                 throw new SerializationException("unknown source kind " + kind);
             }
             String src = BinaryCodec.readString(in);
-            return Routed.of(join, KINDS[kind], src, BinaryCodec.readRecord(in));
+            String sourceKey = BinaryCodec.readNullableString(in);
+            return Routed.of(join, KINDS[kind], src, sourceKey, BinaryCodec.readRecord(in));
         };
     }
 }

@@ -139,8 +139,10 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
         });
         metrics.dlq(reason, in.topic());
         byte[] value = in.record() == null ? null : toJson(in.record()).toString().getBytes(StandardCharsets.UTF_8);
-        DeadLetter dead = new DeadLetter(record.key().getBytes(StandardCharsets.UTF_8), value, error);
-        context.forward(new Record<>(record.key(), new StitchOutput(null, dead), record.timestamp(), headers));
+        // the key the record was read with (DESIGN §4: the DLQ keeps the original key), not the row key it was re-keyed to
+        byte[] key = in.sourceKey() == null ? null : in.sourceKey().getBytes(StandardCharsets.UTF_8);
+        DeadLetter dead = new DeadLetter(key, value, error);
+        context.forward(new Record<>(in.sourceKey(), new StitchOutput(null, dead), record.timestamp(), headers));
     }
 
     /** Key, revision and timestamps of the stitched record, and the Avro framing, beyond the state and the key. */
@@ -178,18 +180,16 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 RowState s = RowStateSerde.read(kv.value);
-                if (!s.evicted() && s.newestTs() >= 0 && s.newestTs() < cutoff) {
+                // Only rows, by their ts (rule 5: the log's, else the backfill's). Bootstrap records that wait for a
+                // row, and deleted rows (no ts), are not rows: they stay.
+                if (!s.evicted() && s.rowTs() >= 0 && s.rowTs() < cutoff) {
                     evicted.add(KeyValue.pair(kv.key, s));
                 }
             }
         }
         for (KeyValue<String, RowState> kv : evicted) {
-            if (kv.value.revision() == 0) {
-                store.delete(kv.key); // a bootstrap-only row that never appeared leaves nothing to remember
-            } else {
-                kv.value.evict(); // an evicted state is smaller than the row it replaces: no size check needed
-                store.put(kv.key, RowStateSerde.write(kv.value));
-            }
+            kv.value.evict(); // an evicted state is smaller than the row it replaces: no size check needed
+            store.put(kv.key, RowStateSerde.write(kv.value));
         }
         metrics.evicted(plan.id(), evicted.size());
     }

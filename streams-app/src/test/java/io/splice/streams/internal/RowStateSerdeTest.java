@@ -74,10 +74,12 @@ class RowStateSerdeTest {
     @Test
     void routedRecordsRoundTripAndTruncatedBytesAreAnError() {
         RoutedSerde serde = new RoutedSerde();
-        Routed r = Routed.of("payments.v1", SourceKind.BOOTSTRAP, "splice.bootstrap.high",
+        Routed r = Routed.of("payments.v1", SourceKind.BOOTSTRAP, "splice.bootstrap.high", "card-7",
                 new SourceRecord(5L, Map.of("card_id", "c1"), Map.of("risk", 0.25), Map.of("risk_ext", "h")));
         byte[] bytes = serde.serializer().serialize("t", r);
         assertEquals(r, serde.deserializer().deserialize("t", bytes));
+        Routed noKey = Routed.of("payments.v1", SourceKind.LOG, "splice.fetch-log", null, r.record());
+        assertEquals(noKey, serde.deserializer().deserialize("t", serde.serializer().serialize("t", noKey)));
 
         byte[] cut = Arrays.copyOf(bytes, bytes.length - 3);
         assertThrows(SerializationException.class, () -> serde.deserializer().deserialize("t", cut));
