@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.Set;
 
 /**
@@ -41,13 +42,22 @@ public final class SpliceTopology {
 
     public static Topology build(StreamsBuilder builder, Definitions definitions, SpliceStreamsConfig config,
                                  SchemaRegistryClient registry, SpliceMetrics metrics) {
+        return build(builder, definitions, config, registry, metrics, topic -> { });
+    }
+
+    /**
+     * As above; {@code onStitchedSend} hears the topic of every stitched record (or tombstone) at the moment it is
+     * sent, so that {@code splice simulate} can write the records of several joins in emission order.
+     */
+    public static Topology build(StreamsBuilder builder, Definitions definitions, SpliceStreamsConfig config,
+                                 SchemaRegistryClient registry, SpliceMetrics metrics, Consumer<String> onStitchedSend) {
         Topics topics = new Topics(config.topicPrefix());
         Map<String, JoinPlan> plans = new LinkedHashMap<>();
         definitions.joins().forEach(j -> plans.put(j.id(), JoinPlan.of(j)));
         TopologyParts parts = new TopologyParts(builder, topics, config, metrics,
                 new SpliceAvroSerializer<StitchedRecord>(registry),
                 SpliceAvroDeserializer.of(registry, FetchLog.class),
-                registry);
+                registry, onStitchedSend);
         parts.build(plans);
         return builder.build();
     }

@@ -146,6 +146,18 @@ class ScenarioTest {
                 }
             }
         }
+        // Optional (our scenarios only; run.py ignores it): the exact line order of stitched.jsonl, as
+        // "topic/key/revision" ("topic/key/-" for a tombstone), for orders across keys and joins (DESIGN §6).
+        if (exp.has("order")) {
+            List<String> want = new ArrayList<>();
+            exp.get("order").forEach(o -> want.add(o.asText()));
+            List<String> got = new ArrayList<>();
+            stitched.forEach(r -> got.add(r.get("topic").asText() + "/" + r.get("key").asText() + "/"
+                    + (r.get("value") == null || r.get("value").isNull() ? "-" : r.get("value").path("revision").asText())));
+            if (!want.equals(got)) {
+                problems.add("stitched.jsonl order " + got + ", want " + want);
+            }
+        }
         exp.path("absent").forEach(a -> {
             if (byKey.containsKey(a.asText())) {
                 problems.add(a.asText() + ": emitted, but must not be");

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /** Wires the topology's pieces; {@code SpliceTopology} is its public face. */
 public final class TopologyParts {
@@ -44,10 +45,11 @@ public final class TopologyParts {
     private final Deserializer<FetchLog> fetchLogDeserializer;
     private final SchemaRegistryClient registry;
     private final RoutedSerde routedSerde = new RoutedSerde();
+    private final Consumer<String> onStitchedSend;
 
     public TopologyParts(StreamsBuilder builder, Topics topics, SpliceStreamsConfig config, SpliceMetrics metrics,
                          SpliceAvroSerializer<StitchedRecord> stitchedSerializer, Deserializer<FetchLog> fetchLogDeserializer,
-                         SchemaRegistryClient registry) {
+                         SchemaRegistryClient registry, Consumer<String> onStitchedSend) {
         this.builder = builder;
         this.topics = topics;
         this.config = config;
@@ -55,6 +57,7 @@ public final class TopologyParts {
         this.stitchedSerializer = stitchedSerializer;
         this.fetchLogDeserializer = fetchLogDeserializer;
         this.registry = registry;
+        this.onStitchedSend = onStitchedSend;
         AvroLimits.atLeast(config.maxValueBytes());
     }
 
@@ -115,7 +118,13 @@ public final class TopologyParts {
             // One sink for both outcomes (the topic chosen per record): a split and two mappers per record cost more.
             String stitchedTopic = topics.stitched(plan.join());
             String dlqTopic = topics.dlq();
-            stitched.to((k, v, ctx) -> v.isDead() ? dlqTopic : stitchedTopic,
+            stitched.to((k, v, ctx) -> {
+                        if (v.isDead()) {
+                            return dlqTopic;
+                        }
+                        onStitchedSend.accept(stitchedTopic);
+                        return stitchedTopic;
+                    },
                     Produced.with(Serdes.String(), outputSerde())
                             .withName("stitched-" + id));
         }

@@ -43,6 +43,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -73,6 +75,8 @@ public final class Simulator implements AutoCloseable {
     private final Path stateDir;
     private final PrintWriter warnings;
     private long lastTs;
+    /** The topic of every stitched record in the order the topology sent them, for the current input. */
+    private final List<String> sendOrder = new ArrayList<>();
 
     public Simulator(Definitions definitions, String topicPrefix, PrintWriter warnings) throws IOException {
         this.topics = new Topics(topicPrefix);
@@ -85,7 +89,8 @@ public final class Simulator implements AutoCloseable {
         // TopologyTestDriver commits after every record, and a RocksDB commit flushes a file: in memory it is ~100x faster.
         props.put(SpliceStreamsConfig.STATE_STORE, "in_memory");
         SpliceStreamsConfig config = new SpliceStreamsConfig(props);
-        Topology topology = SpliceTopology.build(new StreamsBuilder(), definitions, config, registry, SpliceMetrics.noop());
+        Topology topology = SpliceTopology.build(new StreamsBuilder(), definitions, config, registry, SpliceMetrics.noop(),
+                sendOrder::add);
         for (TopologyDescription.Subtopology st : topology.describe().subtopologies()) {
             for (TopologyDescription.Node n : st.nodes()) {
                 if (n instanceof TopologyDescription.Source s && s.topicSet() != null) {
@@ -138,9 +143,17 @@ public final class Simulator implements AutoCloseable {
                 }
                 pipe(topic, event, events + " line " + lineNo);
                 inputs++;
-                for (Map.Entry<String, TestOutputTopic<byte[], byte[]>> out : stitchedOutputs.entrySet()) {
-                    for (TestRecord<byte[], byte[]> r : out.getValue().readRecordsToList()) {
-                        stitchedOut.write(stitchedLine(out.getKey(), r).toString());
+                // Each output topic keeps its own order; the send order across them (one join's output read back by
+                // another's bootstrap) comes from the topology, so the lines are in emission order (DESIGN §6).
+                Map<String, Deque<TestRecord<byte[], byte[]>>> pending = new HashMap<>();
+                stitchedOutputs.forEach((t, out) -> pending.put(t, new ArrayDeque<>(out.readRecordsToList())));
+                List<String> order = new ArrayList<>(sendOrder);
+                pending.forEach((t, q) -> q.forEach(r -> order.add(t))); // anything not heard of: after, never lost
+                sendOrder.clear();
+                for (String t : order) {
+                    TestRecord<byte[], byte[]> r = pending.get(t).poll();
+                    if (r != null) {
+                        stitchedOut.write(stitchedLine(t, r).toString());
                         stitchedOut.newLine();
                         stitched++;
                     }
