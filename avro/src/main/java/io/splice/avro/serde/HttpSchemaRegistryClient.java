@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -52,8 +53,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     @Override
     public int register(String subject, Schema schema) {
         return idsBySubjectAndSchema.computeIfAbsent(subject + '\u0000' + schema.toString(), k -> {
-            JsonNode body = call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema),
-                    "registering a schema under subject '" + subject + "'");
+            JsonNode body = registerRacing(subject, schema);
             int id = body.path("id").asInt(-1);
             if (id < 0) {
                 throw new SchemaRegistryException("Schema registry at " + baseUrl + " returned no id registering subject '"
@@ -62,6 +62,48 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             schemasById.putIfAbsent(id, schema);
             return id;
         });
+    }
+
+    /**
+     * POST the schema under the subject. Several first registrations of a new subject at once (stream threads or
+     * instances starting together) make Apicurio answer the losers 409 "already exists" or 500 (a unique-index
+     * race in its storage); when the schema is then found under the subject, that is the answer, and a 500 is
+     * retried. A 409 for an incompatible schema stays an error.
+     */
+    private JsonNode registerRacing(String subject, Schema schema) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema),
+                        "registering a schema under subject '" + subject + "'");
+            } catch (SchemaRegistryException e) {
+                boolean race = e.status() == 409 || e.status() >= 500;
+                if (!race) {
+                    throw e;
+                }
+                Optional<JsonNode> there = registeredAlready(subject, schema);
+                if (there.isPresent()) {
+                    return there.get();
+                }
+                if (e.status() == 409 || attempt >= 3) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(50L * attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Optional<JsonNode> registeredAlready(String subject, Schema schema) {
+        try {
+            return Optional.of(call("POST", "/subjects/" + encode(subject), schemaBody(schema),
+                    "looking up a schema under subject '" + subject + "'"));
+        } catch (SchemaRegistryException notThere) {
+            return Optional.empty();
+        }
     }
 
     @Override
