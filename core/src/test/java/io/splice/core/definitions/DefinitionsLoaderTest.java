@@ -90,6 +90,29 @@ class DefinitionsLoaderTest {
     }
 
     @Test
+    void aKeyWrittenTwiceIsAnErrorNotASilentOverride() {
+        // a second `parts:` would otherwise replace the first and drop card_txn without a word
+        String yaml = """
+                joins:
+                  - name: payments
+                    version: v2
+                    row_ids: [request_id]
+                    parts:
+                      - name: card_txn
+                        external: true
+                        features: [{name: cnt, type: long}]
+                    parts:
+                      - name: risk_ext
+                        external: true
+                        features: [{name: risk, type: double}]
+                """;
+        DefinitionsException e = assertThrows(DefinitionsException.class, () -> DefinitionsLoader.parse(yaml, "dup.yaml", Topics.defaults()));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).path().startsWith("line 9"), e.getMessage());
+        assertTrue(e.problems().get(0).message().contains("Duplicate field 'parts'"), e.getMessage());
+    }
+
+    @Test
     void hashSurvivesReformattingAndKeyOrder() {
         String reformatted = """
                 joins:

@@ -69,7 +69,7 @@ final class FeatureRowRouter extends RouterBase {
         if (decoded instanceof StitchedRecord s) {
             ts = s.getTs();
             keys = s.getKeys();
-            hashes = s.getPartHashes();
+            hashes = plainIfEmpty(s.getPartHashes());
             // A stitched record read as a bootstrap: features it had no value source for count as absent.
             values = new HashMap<>(s.getValues());
             s.getSources().forEach((f, src) -> {
@@ -82,8 +82,7 @@ final class FeatureRowRouter extends RouterBase {
             ts = f.getTs();
             keys = f.getKeys();
             values = f.getValues();
-            // No hashes at all is a plain table (rule 1); an empty map says no more than null does.
-            hashes = f.getPartHashes() == null || f.getPartHashes().isEmpty() ? null : f.getPartHashes();
+            hashes = plainIfEmpty(f.getPartHashes());
         }
         InputGuards.timestamp(ts, "record");
         for (Reader r : readers) {
@@ -98,6 +97,11 @@ final class FeatureRowRouter extends RouterBase {
             metrics.recordIn(r.plan().id(), label(r.kind()));
             context.forward(record.withKey(rowKey).withValue(Routed.of(r.plan().id(), r.kind(), topic, rowKey, src)));
         }
+    }
+
+    /** No hashes at all is a plain table, valid for every part (rule 1); an empty map says no more than null does. */
+    private static Map<String, String> plainIfEmpty(Map<String, String> hashes) {
+        return hashes == null || hashes.isEmpty() ? null : hashes;
     }
 
     private static String label(SourceKind kind) {
