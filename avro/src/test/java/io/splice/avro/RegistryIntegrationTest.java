@@ -12,15 +12,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.UUID;
 
@@ -52,37 +44,6 @@ class RegistryIntegrationTest {
             Class<? extends SpecificRecord> type = (Class<? extends SpecificRecord>) r.getClass();
             assertEquals(r, SpliceAvroDeserializer.<SpecificRecord>of(fresh, type).deserialize(t, bytes));
             assertEquals(client.lookup(t + "-value", r.getSchema()), fresh.lookup(t + "-value", r.getSchema()));
-        }
-    }
-
-    @Test
-    void manyFirstRegistrationsOfANewSubjectAtOnceAllGetItsId(StackEndpoints stack) throws Exception {
-        // Given a subject nobody registered yet, and 8 clients (as 8 stream threads or instances starting together)
-        String subject = "race-" + UUID.randomUUID() + "-value";
-        List<HttpSchemaRegistryClient> clients = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            clients.add(new HttpSchemaRegistryClient(stack.schemaRegistryUrl()));
-        }
-        // When they all register the same schema at the same moment
-        CountDownLatch go = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(clients.size());
-        try {
-            List<Future<Integer>> ids = new ArrayList<>();
-            for (HttpSchemaRegistryClient c : clients) {
-                ids.add(pool.submit(() -> {
-                    go.await();
-                    return c.register(subject, StitchedRecord.getClassSchema());
-                }));
-            }
-            go.countDown();
-            // Then none fails (the registry's 409 "already exists" to the losers is resolved) and all get one id
-            Set<Integer> distinct = new HashSet<>();
-            for (Future<Integer> f : ids) {
-                distinct.add(f.get(60, TimeUnit.SECONDS));
-            }
-            assertEquals(1, distinct.size(), distinct.toString());
-        } finally {
-            pool.shutdownNow();
         }
     }
 

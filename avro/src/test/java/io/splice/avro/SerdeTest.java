@@ -21,8 +21,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -132,6 +136,62 @@ class SerdeTest {
                     () -> new SpliceAvroSerializer<FetchLog>(client).serialize("splice.fetch-log", fetchLog()));
             assertEquals(422, e.status());
             assertTrue(e.getMessage().contains("splice.fetch-log-value") && e.getMessage().contains("422"), e.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
+     * Several first registrations of one subject at once (stream threads or instances starting together) make
+     * Apicurio answer the losers 409 "already exists" or 500 (a unique-index race in its storage). A registry
+     * scripted to answer so shows the client resolving each to the registered id, while a 409 for a schema that is
+     * not there (incompatible) stays an error.
+     */
+    @Test
+    void registrationRacesResolveToTheRegisteredIdAndIncompatibilityStaysAnError() throws Exception {
+        Deque<Integer> registerAnswers = new ConcurrentLinkedDeque<>();
+        boolean[] registered = {false};
+        List<String> calls = new CopyOnWriteArrayList<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            boolean register = path.endsWith("/versions");
+            calls.add(register ? "register" : "lookup");
+            int status;
+            String body;
+            if (register) {
+                Integer scripted = registerAnswers.poll();
+                status = scripted == null ? 200 : scripted;
+                body = status == 200 ? "{\"id\":7}" : "{\"error_code\":" + status + ",\"message\":\"scripted\"}";
+            } else {
+                status = registered[0] ? 200 : 404;
+                body = registered[0] ? "{\"subject\":\"s\",\"id\":7,\"version\":1}" : "{\"error_code\":40403,\"message\":\"Schema not found\"}";
+            }
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(status, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        server.start();
+        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        try {
+            // the loser of a race: 409 "already exists", and the schema is there
+            registered[0] = true;
+            registerAnswers.add(409);
+            assertEquals(7, new HttpSchemaRegistryClient(url).register("a-value", FetchLog.getClassSchema()));
+            assertEquals(List.of("register", "lookup"), calls);
+            // the storage race: 500 while the winner commits; the schema is not yet there, then the retry succeeds
+            calls.clear();
+            registered[0] = false;
+            registerAnswers.add(500);
+            assertEquals(7, new HttpSchemaRegistryClient(url).register("b-value", FetchLog.getClassSchema()));
+            assertEquals(List.of("register", "lookup", "register"), calls);
+            // an incompatible schema: 409 and nothing registered, an error naming the subject
+            registerAnswers.add(409);
+            SchemaRegistryException e = assertThrows(SchemaRegistryException.class,
+                    () -> new HttpSchemaRegistryClient(url).register("c-value", FetchLog.getClassSchema()));
+            assertEquals(409, e.status());
+            assertTrue(e.getMessage().contains("'c-value'"), e.getMessage());
         } finally {
             server.stop(0);
         }

@@ -11,6 +11,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -67,8 +68,9 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     /**
      * POST the schema under the subject. Several first registrations of a new subject at once (stream threads or
      * instances starting together) make Apicurio answer the losers 409 "already exists" or 500 (a unique-index
-     * race in its storage); when the schema is then found under the subject, that is the answer, and a 500 is
-     * retried. A 409 for an incompatible schema stays an error.
+     * race in its storage), or keep one waiting past the timeout; when the schema is then found under the subject,
+     * that is the answer, and a 500 or a timeout is retried (three attempts in all). A 409 for an incompatible
+     * schema stays an error.
      */
     private JsonNode registerRacing(String subject, Schema schema) {
         for (int attempt = 1; ; attempt++) {
@@ -76,7 +78,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 return call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema),
                         "registering a schema under subject '" + subject + "'");
             } catch (SchemaRegistryException e) {
-                boolean race = e.status() == 409 || e.status() >= 500;
+                boolean race = e.status() == 409 || e.status() >= 500 || e.getCause() instanceof HttpTimeoutException;
                 if (!race) {
                     throw e;
                 }
