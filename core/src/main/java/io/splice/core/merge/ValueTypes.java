@@ -71,16 +71,16 @@ public final class ValueTypes {
      * {@code rejectUnknown} (a log), and ignored otherwise (extra columns of backfill and bootstrap tables).
      */
     public static Map<String, Object> promoteAll(JoinPlan plan, Map<String, ?> values, boolean rejectUnknown) {
-        return promoteValid(plan, values, rejectUnknown, null, false);
+        return promoteValid(plan, values, rejectUnknown, null);
     }
 
     /**
      * As {@link #promoteAll}, keeping only the features of parts the record is valid for (rule 1, from its
-     * {@code partHashes}): the others would be ignored by the merge anyway, and a value written under an older
+     * {@code partHashes}; null: a plain table, valid for every part): the others would be ignored by the merge anyway, and a value written under an older
      * definition (say, before a feature's type changed) must not make the whole record bad.
      */
     public static Map<String, Object> promoteValid(JoinPlan plan, Map<String, ?> values, boolean rejectUnknown,
-                                                   Map<String, String> partHashes, boolean hashesRequired) {
+                                                   Map<String, String> partHashes) {
         Map<String, Object> out = new LinkedHashMap<>();
         if (values == null) {
             return out;
@@ -96,8 +96,7 @@ public final class ValueTypes {
                 continue;
             }
             String part = plan.partOf(name);
-            if ((partHashes != null || hashesRequired)
-                    && !MergeRules.validFor(partHashes, plan.partHashes().get(part), part, hashesRequired)) {
+            if (!MergeRules.validFor(partHashes, plan.partHashes().get(part), part, false)) {
                 continue;
             }
             out.put(name, promote(name, e.getValue(), t));

@@ -365,10 +365,10 @@ class MergeRulesTest {
         void valuesOfPartsARecordIsNotValidForAreDroppedUnchecked() {
             // a table row written under an older card_txn definition (cnt was a double then) and the current risk_ext
             Map<String, Object> v = ValueTypes.promoteValid(plan, values("cnt", 2.5, "risk", 1), false,
-                    Map.of("card_txn", "an-older-hash", "risk_ext", risk), false);
+                    Map.of("card_txn", "an-older-hash", "risk_ext", risk));
             assertEquals(values("risk", 1.0), v, "stale part dropped, valid part promoted");
             // without hashes (a plain table) every defined feature is checked
-            assertThrows(BadRecordException.class, () -> ValueTypes.promoteValid(plan, values("cnt", 2.5), false, null, false));
+            assertThrows(BadRecordException.class, () -> ValueTypes.promoteValid(plan, values("cnt", 2.5), false, null));
         }
 
         @Test

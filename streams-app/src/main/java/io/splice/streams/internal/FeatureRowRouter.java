@@ -88,7 +88,7 @@ final class FeatureRowRouter extends RouterBase {
         for (Reader r : readers) {
             Map<String, Object> promoted;
             try {
-                promoted = ValueTypes.promoteValid(r.plan(), values, false, hashes, false);
+                promoted = ValueTypes.promoteValid(r.plan(), values, false, hashes);
             } catch (BadRecordException e) {
                 deadLetter(record, e.reason(), "for join " + r.plan().id() + ": " + e.getMessage());
                 continue;

@@ -92,7 +92,7 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
             // input that makes the row too large instead: the row keeps its last revision, the record goes to the DLQ.
             long size = bytes.length + 2L * utf8Bound(rowKey) + ROW_OVERHEAD;
             if (size > maxRowBytes && (size = bytes.length + 2L * utf8Length(rowKey) + ROW_OVERHEAD) > maxRowBytes) {
-                deadLetter(record, BadRecordException.ROW_TOO_LARGE, "row " + abbreviate(rowKey) + " of " + plan.id()
+                deadLetter(record, BadRecordException.ROW_TOO_LARGE, "row " + InputGuards.abbreviate(rowKey) + " of " + plan.id()
                         + " would take " + size + " bytes with this " + in.kind().name().toLowerCase() + " record from "
                         + in.topic() + ", over the limit of " + maxRowBytes + " bytes (splice.max.row.bytes); "
                         + (revisionBefore == 0 ? "the row has no revision yet" : "the row stays at revision " + revisionBefore));
@@ -154,10 +154,6 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
 
     private static long utf8Length(String s) {
         return s.getBytes(StandardCharsets.UTF_8).length;
-    }
-
-    private static String abbreviate(String key) {
-        return key.length() <= 200 ? key : key.substring(0, 200) + "… (" + key.length() + " characters)";
     }
 
     private static ObjectNode toJson(SourceRecord r) {

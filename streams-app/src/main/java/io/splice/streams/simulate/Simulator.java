@@ -147,16 +147,19 @@ public final class Simulator implements AutoCloseable {
                 // another's bootstrap) comes from the topology, so the lines are in emission order (DESIGN §6).
                 Map<String, Deque<TestRecord<byte[], byte[]>>> pending = new HashMap<>();
                 stitchedOutputs.forEach((t, out) -> pending.put(t, new ArrayDeque<>(out.readRecordsToList())));
-                List<String> order = new ArrayList<>(sendOrder);
-                pending.forEach((t, q) -> q.forEach(r -> order.add(t))); // anything not heard of: after, never lost
-                sendOrder.clear();
-                for (String t : order) {
+                List<Map.Entry<String, TestRecord<byte[], byte[]>>> inOrder = new ArrayList<>();
+                for (String t : sendOrder) {
                     TestRecord<byte[], byte[]> r = pending.get(t).poll();
                     if (r != null) {
-                        stitchedOut.write(stitchedLine(t, r).toString());
-                        stitchedOut.newLine();
-                        stitched++;
+                        inOrder.add(Map.entry(t, r));
                     }
+                }
+                sendOrder.clear();
+                pending.forEach((t, q) -> q.forEach(r -> inOrder.add(Map.entry(t, r)))); // none expected; never lost
+                for (Map.Entry<String, TestRecord<byte[], byte[]>> e : inOrder) {
+                    stitchedOut.write(stitchedLine(e.getKey(), e.getValue()).toString());
+                    stitchedOut.newLine();
+                    stitched++;
                 }
                 for (TestRecord<byte[], byte[]> r : dlqOutput.readRecordsToList()) {
                     dlqOut.write(dlqLine(r).toString());
