@@ -240,39 +240,31 @@ public final class SweepFunction implements MapPartitionsFunction<Row, Row> {
         }
     }
 
-    /** Neumaier-compensated running sum, reset exactly to zero whenever the window empties. */
+    /**
+     * Sum or average of doubles, exact: {@link ExactSum} holds the window's values as one exact fixed-point integer, so
+     * the result is the exact sum of the events in the window rounded once, bit-identical whatever came before (chunk
+     * sizes, lookbacks, sweep order). The average divides that rounded sum by the count.
+     */
     static final class DoubleSum extends State {
         private final boolean average;
+        private final ExactSum sum = new ExactSum();
         long n;
-        double sum;
-        double c;
 
         DoubleSum(boolean average) {
             this.average = average;
         }
 
-        private void plus(double x) {
-            double t = sum + x;
-            if (Math.abs(sum) >= Math.abs(x)) {
-                c += (sum - t) + x;
-            } else {
-                c += (x - t) + sum;
-            }
-            sum = t;
-        }
-
         void add(int idx, long t, Object v) {
             n++;
-            plus(((Number) v).doubleValue());
+            sum.add(((Number) v).doubleValue());
         }
 
         void remove(int idx, Object v) {
             n--;
             if (n == 0) {
-                sum = 0;
-                c = 0;
+                sum.reset();
             } else {
-                plus(-((Number) v).doubleValue());
+                sum.remove(((Number) v).doubleValue());
             }
         }
 
@@ -280,14 +272,13 @@ public final class SweepFunction implements MapPartitionsFunction<Row, Row> {
             if (n == 0) {
                 return null;
             }
-            double s = sum + c;
+            double s = sum.value();
             return average ? s / n : s;
         }
 
         void reset() {
             n = 0;
-            sum = 0;
-            c = 0;
+            sum.reset();
         }
     }
 
