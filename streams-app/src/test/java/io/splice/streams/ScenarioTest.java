@@ -101,7 +101,9 @@ class ScenarioTest {
                 if (v.path("revision").asLong() != rev) {
                     problems.add(tk + ": revision " + v.path("revision") + " where " + rev + " was due");
                 }
-                if (prev != null && prev.get("values").equals(v.get("values")) && prev.get("sources").equals(v.get("sources"))) {
+                // rule 7: a revision differs from the previous one in values, sources, ts or keys
+                if (prev != null && prev.get("values").equals(v.get("values")) && prev.get("sources").equals(v.get("sources"))
+                        && prev.path("ts").equals(v.path("ts")) && prev.path("keys").equals(v.path("keys"))) {
                     problems.add(tk + ": emitted a revision identical to the previous one");
                 }
                 prev = v;
@@ -141,6 +143,12 @@ class ScenarioTest {
                         problems.add(tk + ": source of " + f.getKey() + " is " + g + ", want " + f.getValue());
                     }
                 });
+                if (want.has("ts") && (!last.path("ts").canConvertToLong() || want.get("ts").asLong() != last.path("ts").asLong())) {
+                    problems.add(tk + ": ts " + last.path("ts") + ", want " + want.get("ts"));
+                }
+                if (want.has("keys") && !want.get("keys").equals(last.path("keys"))) {
+                    problems.add(tk + ": keys " + last.path("keys") + ", want " + want.get("keys"));
+                }
                 if (want.has("emissions") && want.get("emissions").asInt() != got.size()) {
                     problems.add(tk + ": " + got.size() + " emissions, want " + want.get("emissions"));
                 }

@@ -74,8 +74,23 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     void raw(String topic, byte[] key, byte[] value) {
+        raw(topic, key, value, 1_759_320_000_000L);
+    }
+
+    /** A record with its Kafka timestamp, which drives stream time (and so retention). */
+    void raw(String topic, byte[] key, byte[] value, long timestampMs) {
         inputs.computeIfAbsent(topic, t -> driver.createInputTopic(t, new ByteArraySerializer(), new ByteArraySerializer()))
-                .pipeInput(new TestRecord<>(key, value, null, Instant.ofEpochMilli(1_759_320_000_000L)));
+                .pipeInput(new TestRecord<>(key, value, null, Instant.ofEpochMilli(timestampMs)));
+    }
+
+    void pipe(String topic, String key, SpecificRecord value, long timestampMs) {
+        raw(topic, key.getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, value), timestampMs);
+    }
+
+    /** Gauge value (e.g. splice.store.rows), NaN when absent. */
+    double gauge(String name, String... tags) {
+        var g = meters.find(name).tags(tags).gauge();
+        return g == null ? Double.NaN : g.value();
     }
 
     void log(FetchLog log) {

@@ -120,17 +120,31 @@ public final class MergeRules {
     }
 
     /**
-     * Applies one input to the row (rules 7-9): a record replaces that source's previous record, a null removes it;
-     * then the row is re-merged and the emission decided.
+     * Applies one input to the row (rules 7-9): a backfill or bootstrap record replaces that source's previous
+     * record, a null removes it; a log record replaces the row's log unless that log is newer; then the row is
+     * re-merged and the emission decided.
      */
     public static Emission apply(JoinPlan plan, RowState state, SourceKind kind, String topic, SourceRecord record) {
         switch (kind) {
-            case LOG -> state.log(record);
+            case LOG -> {
+                if (!logWins(record, state.log())) {
+                    return Emission.UNCHANGED;
+                }
+                state.log(record);
+            }
             case BACKFILL -> state.backfill(record);
             case BOOTSTRAP -> state.bootstrap(topic, record);
             default -> throw new IllegalArgumentException(String.valueOf(kind));
         }
         return emission(plan, state);
+    }
+
+    /**
+     * Rule 9: of two logs of a row, the greater {@code ts} wins, equal {@code ts} the later arrival; so a late replay
+     * of an older log never replaces a newer one, whichever log topic is read first.
+     */
+    public static boolean logWins(SourceRecord arriving, SourceRecord held) {
+        return held == null || arriving == null || arriving.ts() >= held.ts();
     }
 
     /** Re-merges the row and decides what to emit, updating the emitted state. */
@@ -143,7 +157,7 @@ public final class MergeRules {
             }
             return Emission.UNCHANGED;
         }
-        if (state.live() && merged.sameOutput(state.lastValues(), state.lastSources())) {
+        if (merged.sameOutput(state.lastEmitted())) {
             return Emission.UNCHANGED;
         }
         state.emitted(merged);

@@ -8,8 +8,12 @@ public record MergedRow(long ts, Map<String, String> keys, Map<String, Object> v
     public static final String BACKFILL = "backfill";
     public static final String MISSING = "missing";
 
-    /** Rule 7 compares only what a consumer trains on: values and sources. */
-    public boolean sameOutput(Map<String, Object> otherValues, Map<String, String> otherSources) {
-        return values.equals(otherValues) && sources.equals(otherSources);
+    /**
+     * Rule 7: a revision is emitted when anything a consumer reads differs: values, sources, {@code ts} (the
+     * online EventTime, the offline {@code ds}) or {@code keys} (the online record identifier).
+     */
+    public boolean sameOutput(MergedRow other) {
+        return other != null && ts == other.ts && keys.equals(other.keys) && values.equals(other.values)
+                && sources.equals(other.sources);
     }
 }

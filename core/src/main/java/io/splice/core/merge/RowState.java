@@ -11,10 +11,13 @@ public final class RowState {
     private SourceRecord log;
     private SourceRecord backfill;
     private final Map<String, SourceRecord> bootstraps = new LinkedHashMap<>();
+    private long lastTs;
+    private Map<String, String> lastKeys;
     private Map<String, Object> lastValues;
     private Map<String, String> lastSources;
     private long revision;
     private boolean evicted;
+    private long evictedAt;
 
     public SourceRecord log() {
         return log;
@@ -54,6 +57,16 @@ public final class RowState {
         return lastSources;
     }
 
+    /** {@code ts} of the last emitted revision (meaningful only while {@link #live()}). */
+    public long lastTs() {
+        return lastTs;
+    }
+
+    /** {@code keys} of the last emitted revision; null when nothing is live. */
+    public Map<String, String> lastKeys() {
+        return lastKeys;
+    }
+
     public long revision() {
         return revision;
     }
@@ -62,11 +75,19 @@ public final class RowState {
         return lastValues != null;
     }
 
-    /** Restores an emitted state (used by state-store serdes). */
-    public void restoreEmitted(Map<String, Object> values, Map<String, String> sources, long revision) {
+    /** Restores an emitted state (used by state-store serdes); null values: nothing is live. */
+    public void restoreEmitted(long ts, Map<String, String> keys, Map<String, Object> values, Map<String, String> sources,
+                               long revision) {
+        this.lastTs = ts;
+        this.lastKeys = values == null ? null : keys;
         this.lastValues = values;
-        this.lastSources = sources;
+        this.lastSources = values == null ? null : sources;
         this.revision = revision;
+    }
+
+    /** The last emission as a row, for comparing with a new merge (rule 7); null when nothing is live. */
+    MergedRow lastEmitted() {
+        return live() ? new MergedRow(lastTs, lastKeys, lastValues, lastSources) : null;
     }
 
     /** The row time: from the log, else the backfill; -1 when neither exists. */
@@ -84,31 +105,41 @@ public final class RowState {
         return evicted;
     }
 
+    /** Stream time at which the row was evicted (meaningful only when {@link #evicted()}): its marker expires after it. */
+    public long evictedAt() {
+        return evictedAt;
+    }
+
     /**
      * Drops the row's sources and emitted values (state retention, DESIGN §6), keeping its revision so the row is
      * remembered as evicted. The stitched output is left as it is: no tombstone.
      */
-    public void evict() {
+    public void evict(long streamTime) {
         log = null;
         backfill = null;
         bootstraps.clear();
-        lastValues = null;
-        lastSources = null;
+        deleted();
         evicted = true;
+        evictedAt = streamTime;
     }
 
     /** Restores the eviction mark (used by state-store serdes). */
-    public void restoreEvicted(boolean evicted) {
+    public void restoreEvicted(boolean evicted, long evictedAt) {
         this.evicted = evicted;
+        this.evictedAt = evictedAt;
     }
 
     void emitted(MergedRow row) {
         revision++;
+        lastTs = row.ts();
+        lastKeys = row.keys();
         lastValues = row.values();
         lastSources = row.sources();
     }
 
     void deleted() {
+        lastTs = 0L;
+        lastKeys = null;
         lastValues = null;
         lastSources = null;
     }

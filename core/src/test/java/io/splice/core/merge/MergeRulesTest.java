@@ -290,6 +290,26 @@ class MergeRulesTest {
             assertEquals(3L, m.values().get("cnt"));
             assertEquals("bootstrap:b.high", m.sources().get("cnt"));
         }
+
+        @Test
+        void aChangeOfTsAloneIsEmitted() {
+            // the backfill arrives first and sets ts; the log of the same values then sets its own ts (rule 5)
+            MergeRules.apply(plan, row, SourceKind.BACKFILL, "bf", new SourceRecord(TS + 500, Map.of("card_id", "c1"),
+                    values("cnt", 7L, "amt", 9.0), hashes("card_txn", card)));
+            MergedRow m = upsert(MergeRules.apply(plan, row, SourceKind.LOG, "log", log(values())));
+            assertEquals(TS, m.ts());
+            assertEquals(7L, m.values().get("cnt"));
+            assertEquals(2L, row.revision());
+        }
+
+        @Test
+        void aChangeOfKeysAloneIsEmitted() {
+            MergeRules.apply(plan, row, SourceKind.LOG, "log", log(values("risk", 0.5)));
+            SourceRecord moved = new SourceRecord(TS, Map.of("card_id", "c2"), values("risk", 0.5), hashes("card_txn", card, "risk_ext", risk));
+            MergedRow m = upsert(MergeRules.apply(plan, row, SourceKind.LOG, "log", moved));
+            assertEquals(Map.of("card_id", "c2"), m.keys());
+            assertSame(Emission.UNCHANGED, MergeRules.apply(plan, row, SourceKind.LOG, "log", moved));
+        }
     }
 
     @Nested
@@ -329,6 +349,35 @@ class MergeRulesTest {
             MergedRow m = upsert(MergeRules.apply(plan, row, SourceKind.LOG, "log", log(values("risk", 0.7))));
             assertEquals(MergedRow.MISSING, m.sources().get("cnt"), "the earlier log's values are gone");
             assertEquals(0.7, m.values().get("risk"));
+        }
+
+        @Test
+        void anOlderLogArrivingLateNeverReplacesANewerOne() {
+            SourceRecord newer = new SourceRecord(TS + 1000, Map.of("card_id", "c1"), values("risk", 0.9), hashes("card_txn", card, "risk_ext", risk));
+            MergeRules.apply(plan, row, SourceKind.LOG, "log", newer);
+            assertSame(Emission.UNCHANGED, MergeRules.apply(plan, row, SourceKind.LOG, "replay", log(values("risk", 0.1))));
+            assertEquals(newer, row.log());
+        }
+
+        @Test
+        void ofTwoLogsWithEqualTsTheLaterArrivalWins() {
+            MergeRules.apply(plan, row, SourceKind.LOG, "log", log(values("risk", 0.1)));
+            MergedRow m = upsert(MergeRules.apply(plan, row, SourceKind.LOG, "replay", log(values("risk", 0.2))));
+            assertEquals(0.2, m.values().get("risk"));
+        }
+
+        @Test
+        void theFinalStateDoesNotDependOnWhichLogTopicIsReadFirst() {
+            SourceRecord older = log(values("risk", 0.1));
+            SourceRecord newer = new SourceRecord(TS + 1, Map.of("card_id", "c1"), values("risk", 0.2), hashes("card_txn", card, "risk_ext", risk));
+            RowState other = new RowState();
+            MergeRules.apply(plan, row, SourceKind.LOG, "log", older);
+            MergeRules.apply(plan, row, SourceKind.LOG, "replay", newer);
+            MergeRules.apply(plan, other, SourceKind.LOG, "replay", newer);
+            MergeRules.apply(plan, other, SourceKind.LOG, "log", older);
+            assertEquals(row.lastValues(), other.lastValues());
+            assertEquals(row.lastTs(), other.lastTs());
+            assertEquals(newer, other.log());
         }
 
         @Test

@@ -33,7 +33,9 @@ import java.util.Optional;
  * ({@code row-evicted}) rather than restarting the row with fewer sources.
  */
 final class RowStitcher implements Processor<String, Routed, String, StitchOutput> {
-    private static final Duration EVICTION_INTERVAL = Duration.ofHours(1);
+    /** Retention runs in small steps of stream time, each bounded in work (see {@link #evictionStep}). */
+    static final Duration EVICTION_INTERVAL = Duration.ofMinutes(1);
+    static final int EVICTION_SCAN_BUDGET = 10_000;
 
     private final JoinPlan plan;
     private final String storeName;
@@ -42,6 +44,8 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
     private ProcessorContext<String, StitchOutput> context;
     /** Row states as bytes: the stitcher encodes them itself so that it can check a row's size before it is written. */
     private KeyValueStore<String, byte[]> store;
+    /** The key the next retention step starts from; null: the store's start. In memory only: a restart rescans. */
+    private String evictionCursor;
 
     RowStitcher(JoinPlan plan, String storeName, SpliceMetrics metrics, int maxRowBytes) {
         this.plan = plan;
@@ -57,7 +61,7 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
         Integer days = plan.join().stateRetentionDays();
         if (days != null) {
             long retention = Duration.ofDays(days).toMillis();
-            context.schedule(EVICTION_INTERVAL, PunctuationType.STREAM_TIME, streamTime -> evictOlderThan(streamTime - retention));
+            context.schedule(EVICTION_INTERVAL, PunctuationType.STREAM_TIME, streamTime -> evictionStep(streamTime, retention));
         }
     }
 
@@ -170,23 +174,51 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
         return o;
     }
 
-    private void evictOlderThan(long cutoff) {
-        List<KeyValue<String, RowState>> evicted = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = store.all()) {
+    /**
+     * One bounded step of retention (DESIGN §6): scans at most {@link #EVICTION_SCAN_BUDGET} entries from where the
+     * last step stopped, evicts rows whose ts is before {@code streamTime - retention}, and drops eviction markers
+     * older than a second retention period. A full pass over the store takes store size / budget punctuations,
+     * instead of one pass that decodes the whole store on the stream thread and holds every victim in memory.
+     */
+    private void evictionStep(long streamTime, long retention) {
+        long cutoff = streamTime - retention;
+        List<KeyValue<String, RowState>> changed = new ArrayList<>();
+        List<String> expired = new ArrayList<>();
+        int scanned = 0;
+        int evicted = 0;
+        String next = null;
+        try (KeyValueIterator<String, byte[]> it = evictionCursor == null ? store.all() : store.range(evictionCursor, null)) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
+                if (scanned == EVICTION_SCAN_BUDGET) {
+                    next = kv.key;
+                    break;
+                }
+                scanned++;
                 RowState s = RowStateSerde.read(kv.value);
-                // Only rows, by their ts (rule 5: the log's, else the backfill's). Bootstrap records that wait for a
-                // row, and deleted rows (no ts), are not rows: they stay.
-                if (!s.evicted() && s.rowTs() >= 0 && s.rowTs() < cutoff) {
-                    evicted.add(KeyValue.pair(kv.key, s));
+                if (s.evicted()) {
+                    if (s.evictedAt() == RowStateSerde.EVICTED_AT_UNKNOWN) {
+                        s.evict(streamTime); // a marker from before markers expired: its retention starts now
+                        changed.add(KeyValue.pair(kv.key, s));
+                    } else if (s.evictedAt() < cutoff) {
+                        expired.add(kv.key);
+                    }
+                } else if (s.rowTs() >= 0 && s.rowTs() < cutoff) {
+                    // Only rows, by their ts (rule 5: the log's, else the backfill's). Bootstrap records that wait for
+                    // a row, and deleted rows (no ts), are not rows: they stay.
+                    s.evict(streamTime); // an evicted state is smaller than the row it replaces: no size check needed
+                    changed.add(KeyValue.pair(kv.key, s));
+                    evicted++;
                 }
             }
         }
-        for (KeyValue<String, RowState> kv : evicted) {
-            kv.value.evict(); // an evicted state is smaller than the row it replaces: no size check needed
+        evictionCursor = next;
+        for (KeyValue<String, RowState> kv : changed) {
             store.put(kv.key, RowStateSerde.write(kv.value));
         }
-        metrics.evicted(plan.id(), evicted.size());
+        for (String key : expired) {
+            store.delete(key);
+        }
+        metrics.evicted(plan.id(), evicted);
     }
 }

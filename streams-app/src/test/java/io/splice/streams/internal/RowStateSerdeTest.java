@@ -38,7 +38,8 @@ class RowStateSerdeTest {
         s.log(log);
         s.backfill(backfill);
         s.bootstrap("splice.bootstrap.high", new SourceRecord(0L, Map.of("card_id", "c1"), Map.of("cnt", 4L), Map.of()));
-        s.restoreEmitted(new HashMap<>(Map.of("cnt", 4L)), new HashMap<>(Map.of("cnt", "bootstrap:splice.bootstrap.high")), 3);
+        s.restoreEmitted(1_759_320_000_001L, Map.of("card_id", "c9"), new HashMap<>(Map.of("cnt", 4L)),
+                new HashMap<>(Map.of("cnt", "bootstrap:splice.bootstrap.high")), 3);
 
         // When it is written and read back
         RowState back = RowStateSerde.read(RowStateSerde.write(s));
@@ -54,6 +55,19 @@ class RowStateSerdeTest {
         assertEquals(3, back.revision());
         assertEquals(Map.of("cnt", 4L), back.lastValues());
         assertEquals(Map.of("cnt", "bootstrap:splice.bootstrap.high"), back.lastSources());
+        assertEquals(1_759_320_000_001L, back.lastTs());
+        assertEquals(Map.of("card_id", "c9"), back.lastKeys());
+    }
+
+    @Test
+    void anEvictionMarkerKeepsItsTime() {
+        RowState s = new RowState();
+        s.log(new SourceRecord(1L, Map.of(), Map.of(), Map.of()));
+        s.evict(42L);
+        RowState back = RowStateSerde.read(RowStateSerde.write(s));
+        assertEquals(true, back.evicted());
+        assertEquals(42L, back.evictedAt());
+        assertNull(back.log());
     }
 
     @Test
