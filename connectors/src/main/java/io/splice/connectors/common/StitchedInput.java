@@ -2,12 +2,14 @@ package io.splice.connectors.common;
 
 import io.splice.avro.StitchedRecord;
 import io.splice.avro.serde.SchemaRegistryClient;
+import io.splice.avro.serde.SchemaRegistryException;
 import io.splice.avro.serde.SpliceAvroDeserializer;
 import io.splice.core.api.Definitions;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.Topics;
 import io.splice.core.merge.BadRecordException;
 import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 import java.nio.charset.StandardCharsets;
@@ -40,7 +42,12 @@ public final class StitchedInput {
         }
     }
 
-    /** Decodes {@code r}; a record that cannot be used throws {@link BadRecordException} with the reason. */
+    /**
+     * Decodes {@code r}; a record that cannot be used throws {@link BadRecordException} with the reason. A schema
+     * registry that cannot be reached or answers 5xx/429 throws {@link RetriableException}: the record is not at
+     * fault, so it must be retried, never dead-lettered. Callers decode a whole batch before acting on any of it,
+     * so that Connect can deliver the same batch again.
+     */
     public Decoded decode(SinkRecord r) {
         String key = keyString(r.key());
         Object raw = r.value();
@@ -63,6 +70,12 @@ public final class StitchedInput {
         try {
             value = deserializer.deserialize(r.topic(), bytes);
         } catch (RuntimeException e) {
+            SchemaRegistryException outage = registryOutage(e);
+            if (outage != null) {
+                throw new RetriableException("Schema registry unavailable while decoding " + r.topic() + "-"
+                        + r.kafkaPartition() + "@" + r.kafkaOffset() + " (retried, not dead-lettered): "
+                        + outage.getMessage(), e);
+            }
             throw new BadRecordException(BadRecordException.UNDECODABLE, "not a StitchedRecord in the Confluent wire "
                     + "format: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         }
@@ -74,6 +87,20 @@ public final class StitchedInput {
             throw new BadRecordException(BadRecordException.MISSING_KEY, "record without a row key");
         }
         return new Decoded(r, join, rowKey, value);
+    }
+
+    /**
+     * The registry failure behind {@code e} if it is an outage (unreachable, timeout, 5xx, 429), else null. An unknown
+     * schema id (404) or a schema that is not Avro is the record's fault. Same rule as the stitching app's RouterBase.
+     */
+    static SchemaRegistryException registryOutage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SchemaRegistryException sre) {
+                int s = sre.status();
+                return s < 0 || s >= 500 || s == 429 ? sre : null;
+            }
+        }
+        return null;
     }
 
     private static String keyString(Object key) {

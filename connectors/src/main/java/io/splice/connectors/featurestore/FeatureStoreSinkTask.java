@@ -9,6 +9,7 @@ import io.splice.core.merge.BadRecordException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
@@ -89,6 +90,7 @@ public class FeatureStoreSinkTask extends SinkTask {
     private final List<Reported> reported = new ArrayList<>();
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private Map<String, String> identifierCache;
+    private int outages; // consecutive batches refused with a RetriableException (registry or control plane down)
     private final Stats stats = new Stats();
 
     /** Counters, for logs, benchmarks and tests. */
@@ -171,15 +173,24 @@ public class FeatureStoreSinkTask extends SinkTask {
     public void put(Collection<SinkRecord> records) {
         checkFatal();
         drainRefused();
-        // Prepare the whole batch first: anything that may throw (describe a group) happens before any submission.
+        // Prepare the whole batch first: anything that may throw (describe a group, a registry outage) happens before
+        // any submission, so that Connect can deliver the same batch again after a RetriableException.
         List<Object> prepared = new ArrayList<>(records.size());
-        for (SinkRecord r : records) {
-            try {
-                prepared.add(prepare(r));
-            } catch (BadRecordException e) {
-                prepared.add(new Refused(r, e.describe()));
+        try {
+            for (SinkRecord r : records) {
+                try {
+                    prepared.add(prepare(r));
+                } catch (BadRecordException e) {
+                    prepared.add(new Refused(r, e.describe()));
+                }
             }
+        } catch (RetriableException e) {
+            long wait = backoff(++outages);
+            log.warn("Retrying the batch in {} ms: {}", wait, e.getMessage());
+            context.timeout(wait);
+            throw e;
         }
+        outages = 0;
         for (Object p : prepared) {
             if (p instanceof Refused rf) {
                 TopicPartition tp = new TopicPartition(rf.record().topic(), rf.record().kafkaPartition());

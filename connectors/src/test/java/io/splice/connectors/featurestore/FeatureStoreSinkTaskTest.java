@@ -2,12 +2,14 @@ package io.splice.connectors.featurestore;
 
 import io.splice.avro.StitchedRecord;
 import io.splice.connectors.testing.FakeContext;
+import io.splice.connectors.testing.RegistryStub;
 import io.splice.connectors.testing.TestData;
 import io.splice.local.featurestore.FeatureGroupSpec;
 import io.splice.local.featurestore.FeatureStoreEndpoint;
 import io.splice.local.featurestore.Write;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +28,7 @@ import static io.splice.connectors.testing.TestData.CARDS_TOPIC;
 import static io.splice.connectors.testing.TestData.DAY1;
 import static io.splice.connectors.testing.TestData.TOPIC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Feature Store sink task driven directly, against the local Feature Store endpoint through the real SDK. */
@@ -236,5 +239,37 @@ class FeatureStoreSinkTaskTest {
         assertEquals(2, endpoint.writes().stream().filter(w -> w.operation() == Write.Operation.DELETE && w.applied()).count());
         assertEquals(1, ctx.deadLetters.size());
         assertTrue(ctx.deadLetters.get(0).error().getMessage().startsWith("unknown-identifier:"), ctx.deadLetters.get(0).error().getMessage());
+    }
+
+    @Test
+    void aRegistryOutageIsRetriedAndNeverDeadLettered() {
+        try (RegistryStub registry = new RegistryStub()) {
+            // Given a registry that answers 503, later one that drops connections
+            FakeContext ctx = new FakeContext(true);
+            FeatureStoreSinkTask task = task(ctx, Map.of("schema.registry.url", registry.url()));
+            List<SinkRecord> batch = List.of(
+                    TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r1", TestData.payment("r1", "c1", DAY1, 1, 1, 1.0)),
+                    TestData.sinkRecord(TOPIC, 0, 1, DAY1, "r2", TestData.payment("r2", "c2", DAY1, 1, 2, 1.0)));
+            registry.mode(RegistryStub.Mode.UNAVAILABLE);
+
+            // When the batch is put: Connect gets a RetriableException (it pauses and delivers the same batch again)
+            assertThrows(RetriableException.class, () -> task.put(batch));
+            registry.mode(RegistryStub.Mode.DOWN);
+            assertThrows(RetriableException.class, () -> task.put(batch));
+
+            // Then nothing was dead-lettered, sent or marked committable
+            assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
+            assertEquals(0, endpoint.writes().size());
+            assertTrue(task.preCommit(current(2)).isEmpty());
+
+            // and once the registry answers, the redelivered batch is written once
+            registry.mode(RegistryStub.Mode.UP);
+            task.put(batch);
+            assertTrue(task.awaitIdle(10_000));
+            assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
+            assertEquals(2, endpoint.writes().size());
+            assertEquals("2", endpoint.record("payments_v2", "c2").orElseThrow().get("txn_count_1h"));
+            assertEquals(2L, task.preCommit(current(2)).get(new TopicPartition(TOPIC, 0)).offset());
+        }
     }
 }
