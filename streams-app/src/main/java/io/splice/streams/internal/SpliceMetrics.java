@@ -141,6 +141,12 @@ public final class SpliceMetrics {
         join(join).evicted.increment(rows);
     }
 
+    /** A record read from a partition other than its row key's, re-routed to its row's task (DESIGN §6). */
+    public void misplaced(String topic) {
+        counter("splice.records.misplaced", "Records found in a partition other than their row key's and re-routed",
+                "topic", topic).increment();
+    }
+
     public void unchanged(String join) {
         join(join).unchanged.increment();
     }

@@ -72,7 +72,7 @@ public final class TopologyParts {
                 () -> new FetchLogRouter(plans, fetchLogDeserializer, config.maxValueBytes(), config.logKeyedByRowKey(), metrics), Named.as("route-fetch-logs"));
         Map<String, KStream<String, Routed>> logsByJoin = split(logs, plans, "logs-");
         logsByJoin.forEach((id, stream) -> {
-            KStream<String, Routed> keyed = config.logKeyedByRowKey() ? stream : stream.repartition(
+            KStream<String, Routed> keyed = config.logKeyedByRowKey() ? inPlace(stream, "logs-" + id) : stream.repartition(
                     Repartitioned.<String, Routed>with(Serdes.String(), routedSerde)
                             .withName("logs-by-row-" + id)
                             .withNumberOfPartitions(config.partitions()));
@@ -96,6 +96,7 @@ public final class TopologyParts {
                             .withName("source-" + topic))
                     .process(() -> new FeatureRowRouter(topic, readers, deser, config.maxValueBytes(), metrics),
                             Named.as("route-" + topic));
+            routed = inPlace(routed, topic);
             Map<String, JoinPlan> readerPlans = new LinkedHashMap<>();
             readers.forEach(r -> readerPlans.put(r.plan().id(), r.plan()));
             split(routed, readerPlans, "from-" + topic + "-").forEach((id, s) -> inputsByJoin.get(id).add(s));
@@ -128,6 +129,23 @@ public final class TopologyParts {
                     Produced.with(Serdes.String(), outputSerde())
                             .withName("stitched-" + id));
         }
+    }
+
+    /**
+     * Records read from a partition other than their row key's (a producer with another partitioner) go through a
+     * repartition topic of their own to their row's task; records in place go straight on (DESIGN §6).
+     */
+    private KStream<String, Routed> inPlace(KStream<String, Routed> routed, String name) {
+        KStream<String, Routed> checked = routed.processValues(() -> new PartitionCheck(config.partitions(), metrics),
+                Named.as("check-partition-" + name));
+        Map<String, KStream<String, Routed>> b = checked.split(Named.as("placement-" + name + "-"))
+                .branch((k, v) -> v.misplaced(), Branched.as("misplaced"))
+                .defaultBranch(Branched.as("in-place"));
+        KStream<String, Routed> rerouted = b.get("placement-" + name + "-misplaced").repartition(
+                Repartitioned.<String, Routed>with(Serdes.String(), routedSerde)
+                        .withName("misplaced-" + name)
+                        .withNumberOfPartitions(config.partitions()));
+        return b.get("placement-" + name + "-in-place").merge(rerouted, Named.as("rerouted-" + name));
     }
 
     /** The per-row state store of a join (and, with the app id, its changelog topic's name). */
