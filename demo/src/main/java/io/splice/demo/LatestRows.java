@@ -1,5 +1,7 @@
 package io.splice.demo;
 
+import io.splice.core.offline.LatestRevision;
+
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -7,8 +9,9 @@ import java.util.Map;
 
 /**
  * The latest revision of every row of a stitched output (topic, offline table or simulate output), fed in any order
- * with an order number per record (the Kafka offset: all revisions of a row share a partition). A tombstone or
- * {@code is_deleted} row as the latest means the row is gone.
+ * with the record's place in the stitched topic; the latest is the greatest place in core's
+ * {@link LatestRevision.Position} order (partition, then offset: all revisions of a row share a partition). A
+ * tombstone or {@code is_deleted} row as the latest means the row is gone.
  */
 public final class LatestRows {
 
@@ -17,7 +20,7 @@ public final class LatestRows {
                       boolean deleted) {
     }
 
-    private record Entry(long order, Row row) {
+    private record Entry(LatestRevision.Position position, Row row) {
     }
 
     private final Map<String, Entry> latest = new HashMap<>();
@@ -25,8 +28,13 @@ public final class LatestRows {
     private long revised;
     private long deletions;
 
-    /** Adds a revision; {@code order} orders the revisions of one row (later wins). */
-    public void accept(long order, Row row) {
+    /** Adds a revision at {@code offset} of a topic read partition by partition (later wins within a row). */
+    public void accept(long offset, Row row) {
+        accept(new LatestRevision.Position(0, offset), row);
+    }
+
+    /** Adds a revision at {@code position} in the stitched topic; the latest position of a row wins. */
+    public void accept(LatestRevision.Position position, Row row) {
         records++;
         if (row.deleted()) {
             deletions++;
@@ -34,8 +42,8 @@ public final class LatestRows {
             revised++;
         }
         Entry e = latest.get(row.rowKey());
-        if (e == null || order >= e.order()) {
-            latest.put(row.rowKey(), new Entry(order, row));
+        if (e == null || !e.position().isAfter(position)) {
+            latest.put(row.rowKey(), new Entry(position, row));
         }
     }
 

@@ -1,5 +1,8 @@
 package io.splice.demo;
 
+import io.splice.core.offline.LatestRevision;
+import io.splice.core.offline.OfflineColumns;
+
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.util.Utf8;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -25,7 +28,8 @@ import java.util.stream.Stream;
 
 /**
  * The S3 sink's offline table read back: every Parquet object under a prefix (on S3, or a local copy), folded into
- * the latest revision per row key (ordered by {@code kafka_offset}, as connectors/README.md's Athena query does).
+ * the latest revision per row key in core's {@link LatestRevision} order (greatest {@code kafka_partition},
+ * {@code kafka_offset}), as every other reader and README's Athena query.
  */
 public final class OfflineTable {
     private final LatestRows rows = new LatestRows();
@@ -92,16 +96,22 @@ public final class OfflineTable {
     }
 
     private void add(GenericRecord g) {
-        String rowKey = str(field(g, "row_key"));
-        Object offset = field(g, "kafka_offset");
-        long order = offset instanceof Number n ? n.longValue() : rows.records();
-        Object rev = field(g, "revision");
-        Object ts = field(g, "ts");
-        Object deleted = field(g, "is_deleted");
+        List<String> missing = LatestRevision.missing(g.getSchema().getFields().stream().map(f -> f.name()).toList());
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("offline row without " + String.join(", ", missing)
+                    + " (the S3 offline sink writes them; the latest revision of a row is ordered by them): " + g);
+        }
+        String rowKey = str(field(g, OfflineColumns.ROW_KEY));
+        LatestRevision.Position position = new LatestRevision.Position(
+                ((Number) field(g, OfflineColumns.KAFKA_PARTITION)).intValue(),
+                ((Number) field(g, OfflineColumns.KAFKA_OFFSET)).longValue());
+        Object rev = field(g, OfflineColumns.REVISION);
+        Object ts = field(g, OfflineColumns.TS);
+        Object deleted = field(g, OfflineColumns.IS_DELETED);
         long millis = ts instanceof Number n ? n.longValue() : ts instanceof java.time.Instant i ? i.toEpochMilli() : 0L;
-        rows.accept(order, new LatestRows.Row(rowKey, millis,
-                rev instanceof Number n ? n.longValue() : 0L, strMap(field(g, "keys")), strMap(field(g, "sources")),
-                Boolean.TRUE.equals(deleted)));
+        rows.accept(position, new LatestRows.Row(rowKey, millis,
+                rev instanceof Number n ? n.longValue() : 0L, strMap(field(g, OfflineColumns.KEYS)),
+                strMap(field(g, OfflineColumns.SOURCES)), Boolean.TRUE.equals(deleted)));
     }
 
     /** A column's value, null when the file has no such column. */

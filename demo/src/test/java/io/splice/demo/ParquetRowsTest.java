@@ -25,12 +25,15 @@ class ParquetRowsTest {
     @ParameterizedTest
     @EnumSource(value = CompressionCodecName.class, names = {"UNCOMPRESSED", "SNAPPY", "ZSTD", "GZIP"})
     void rowsWrittenByTheSinkAreReadBackWithoutHadoop(CompressionCodecName codec, @TempDir Path dir) throws Exception {
-        // Given 3 offline rows of two revisions of r1 and r2 (maps, a nullable long), written with the sink's writer
+        // Given 3 offline rows of two revisions of r1 and r2 (maps, a nullable long, the order columns), written with
+        // the sink's writer
         Schema strMap = Schema.createMap(Schema.create(Schema.Type.STRING));
         Schema schema = SchemaBuilder.record("payments_v1").fields()
                 .name("row_key").type().stringType().noDefault()
                 .name("sources").type(strMap).noDefault()
                 .name("revision").type().optional().longType()
+                .name("is_deleted").type().booleanType().noDefault()
+                .name("kafka_partition").type().intType().noDefault()
                 .name("kafka_offset").type().longType().noDefault()
                 .endRecord();
         Path file = dir.resolve("part.parquet");
@@ -44,6 +47,8 @@ class ParquetRowsTest {
                 r.put("row_key", i < 2 ? "r1" : "r2");
                 r.put("sources", Map.of("risk_score", i == 0 ? "missing" : "log"));
                 r.put("revision", i == 1 ? 2L : 1L);
+                r.put("is_deleted", false);
+                r.put("kafka_partition", 0);
                 r.put("kafka_offset", i);
                 w.write(r);
             }

@@ -3,8 +3,10 @@ package io.splice.backfill.cli;
 import io.splice.backfill.io.DayTable;
 import io.splice.backfill.io.OutputStore;
 import io.splice.backfill.io.Sessions;
+import io.splice.backfill.io.StitchedTable;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.PartDefinition;
+import io.splice.core.offline.OfflineColumns;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -34,8 +36,6 @@ import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map_values;
-import static org.apache.spark.sql.functions.max_by;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -44,7 +44,8 @@ import static org.apache.spark.sql.functions.when;
         description = {
                 "Checks a backfill's output per day: rows, duplicate row keys (within the day and across the range),",
                 "the _SUCCESS marker, the null rate of every feature; given --stitched, the share of each source",
-                "(log, backfill, bootstrap:<topic>, missing) among the feature values of the latest revision per row."},
+                "(log, backfill, bootstrap:<topic>, missing) among the feature values of the latest live revision per row",
+                "(latest: greatest kafka_partition, kafka_offset)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:no duplicates, every day complete", "1:duplicate row keys, or a day missing or incomplete",
                 "2:bad arguments"})
@@ -171,21 +172,16 @@ public final class ValidateCommand extends SparkCommand implements Callable<Inte
 
     /** Share of each source among the feature values of the latest live revision per row, per day. */
     private boolean stitchedShares(SparkSession spark, Configuration hconf, PrintWriter out, String fg, List<LocalDate> days) {
-        DayTable t = DayTable.at(stitched.replaceAll("/+$", "") + "/" + fg, hconf);
-        if (!t.exists()) {
-            t = DayTable.at(stitched, hconf);
-        }
-        Dataset<Row> st = t.days().isEmpty() ? null : t.read(spark, days, t.format(null));
+        StitchedTable t = StitchedTable.at(stitched, fg, hconf);
+        Dataset<Row> st = t.partitioned() ? t.read(spark, days) : null;
         if (st == null) {
             out.printf("stitched output %s: no partitions for %s..%s%n", t.root(), startDate, endDate);
             return false;
         }
-        Column deleted = Arrays.asList(st.columns()).contains("is_deleted") ? col("is_deleted").cast("boolean") : lit(false);
-        Dataset<Row> latest = st.groupBy(col("row_key"))
-                .agg(max_by(struct(col(DayTable.DS).as("ds"), col("sources").as("sources"), deleted.as("d")),
-                        col("revision").cast("long")).as("l"))
-                .where(col("l.d").isNull().or(col("l.d").equalTo(false)))
-                .select(col("l.ds").as("ds"), col("l.sources").as("sources"));
+        Dataset<Row> latest = t.latest(st, List.of(DayTable.DS, OfflineColumns.SOURCES),
+                        col(DayTable.DS).as("ds"), col(OfflineColumns.SOURCES).as("sources"))
+                .where(col(OfflineColumns.IS_DELETED).isNull().or(col(OfflineColumns.IS_DELETED).equalTo(false)))
+                .select(col("ds"), col("sources"));
         List<Row> counts = latest.select(col("ds"), explode(map_values(col("sources"))).as("source"))
                 .groupBy("ds", "source").count().collectAsList();
         List<Row> rowsPerDay = latest.groupBy("ds").count().collectAsList();

@@ -1,10 +1,11 @@
 package io.splice.backfill.compute;
 
-import io.splice.backfill.io.DayTable;
+import io.splice.backfill.io.StitchedTable;
 import io.splice.core.api.PartDefinition;
 import io.splice.core.merge.MergeRules;
 import io.splice.core.merge.MergedRow;
 import io.splice.core.merge.SourceRecord;
+import io.splice.core.offline.OfflineColumns;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
@@ -28,8 +29,6 @@ import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max_by;
-import static org.apache.spark.sql.functions.struct;
 
 /**
  * Hole filling (DESIGN §5.2): which rows still need a part backfilled, judged from the stitched offline output. A part
@@ -66,44 +65,22 @@ public final class Coverage {
     }
 
     /**
-     * The stitched output's latest revision per row (columns row_key, sources, part_hashes, is_deleted), read from
-     * {@code <stitched>/<feature group>} when that folder exists, else from {@code stitched} itself; only the given
-     * days when the table is partitioned by {@code ds}. Null when there is nothing to read.
+     * The stitched output's latest revision per row (columns row_key, sources, part_hashes, is_deleted) in core's
+     * {@link io.splice.core.offline.LatestRevision} order, read from {@code <stitched>/<feature group>} when that
+     * folder exists, else from {@code stitched} itself; only the given days when the table is partitioned by
+     * {@code ds}. Null when there is nothing to read.
      */
     public static Dataset<Row> latest(SparkSession spark, Configuration conf, String stitched, String featureGroup,
                                       Collection<LocalDate> days) {
-        DayTable t = DayTable.at(stitched.replaceAll("/+$", "") + "/" + featureGroup, conf);
-        if (!t.exists()) {
-            t = DayTable.at(stitched, conf);
-        }
-        if (!t.exists()) {
+        StitchedTable t = StitchedTable.at(stitched, featureGroup, conf);
+        Dataset<Row> raw = t.read(spark, days);
+        if (raw == null) {
             return null;
         }
-        Dataset<Row> raw;
-        String format = t.format(null);
-        if (!t.days().isEmpty()) {
-            raw = t.read(spark, days, format);
-            if (raw == null) {
-                return null;
-            }
-        } else {
-            raw = spark.read().format(format).load(t.root());
-        }
-        List<String> cols = Arrays.asList(raw.columns());
-        for (String required : List.of("row_key", "revision", "sources")) {
-            if (!cols.contains(required)) {
-                throw new IllegalArgumentException("stitched output " + t.root() + " has no column '" + required
-                        + "'; columns are " + String.join(", ", cols));
-            }
-        }
-        Column hashes = cols.contains("part_hashes") ? col("part_hashes")
+        Column hashes = Arrays.asList(raw.columns()).contains(OfflineColumns.PART_HASHES) ? col(OfflineColumns.PART_HASHES)
                 : lit(null).cast(DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
-        Column deleted = cols.contains("is_deleted") ? col("is_deleted").cast("boolean") : lit(false);
-        return raw.groupBy(col("row_key"))
-                .agg(max_by(struct(col("sources").as("sources"), hashes.as("part_hashes"), deleted.as("is_deleted")),
-                        col("revision").cast("long")).as("l"))
-                .select(col("row_key"), col("l.sources").as("sources"), col("l.part_hashes").as("part_hashes"),
-                        col("l.is_deleted").as("is_deleted"));
+        return t.latest(raw, List.of(OfflineColumns.SOURCES), col(OfflineColumns.SOURCES).as("sources"),
+                hashes.as("part_hashes"));
     }
 
     public static String needColumn(PartDefinition p) {

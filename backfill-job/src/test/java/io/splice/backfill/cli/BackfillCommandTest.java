@@ -287,18 +287,29 @@ class BackfillCommandTest {
         assertTrue(dup.out().contains("FAILED"), dup.out());
     }
 
+    static final StructType STITCHED = DataTypes.createStructType(List.of(
+            DataTypes.createStructField("row_key", DataTypes.StringType, false),
+            DataTypes.createStructField("revision", DataTypes.LongType, true),
+            DataTypes.createStructField("sources", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), false),
+            DataTypes.createStructField("is_deleted", DataTypes.BooleanType, false),
+            DataTypes.createStructField("kafka_partition", DataTypes.IntegerType, false),
+            DataTypes.createStructField("kafka_offset", DataTypes.LongType, false),
+            DataTypes.createStructField("ds", DataTypes.StringType, false)));
+
+    /** A stitched revision (or tombstone) as the S3 sink writes it, at (partition, offset). */
+    static Row stitchedRow(String rowKey, Long revision, Map<String, String> sources, boolean deleted, int partition,
+                           long offset, String ds) {
+        return RowFactory.create(rowKey, revision, sources, deleted, partition, offset, ds);
+    }
+
     @Test
-    @DisplayName("--only-uncovered computes a part only for rows the stitched output does not cover")
+    @DisplayName("--only-uncovered computes a part only for rows the stitched output does not cover; a deleted row covers nothing")
     void onlyUncoveredSkipsCoveredParts() {
         // Given stitched output for 2025-10-01 where card_txn came from the log for every row, and merchant_txn
-        // from the log for r0..r6 only (r7.. took the backfill, r14 is deleted)
+        // from the log for r0..r6 only (r7.. took the backfill); r14 was then deleted by a tombstone without a
+        // revision (what the sink wrote before it knew the revision a tombstone ends), r13 by a tombstone carrying
+        // the revision it ends (it ties with that revision: only the offset orders them)
         Path stitched = tmp.resolve("stitched");
-        StructType schema = DataTypes.createStructType(List.of(
-                DataTypes.createStructField("row_key", DataTypes.StringType, false),
-                DataTypes.createStructField("revision", DataTypes.LongType, false),
-                DataTypes.createStructField("sources", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), false),
-                DataTypes.createStructField("is_deleted", DataTypes.BooleanType, false),
-                DataTypes.createStructField("ds", DataTypes.StringType, false)));
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < ROWS_PER_DAY; i++) {
             Map<String, String> sources = new HashMap<>();
@@ -309,31 +320,72 @@ class BackfillCommandTest {
             String merchant = i < 7 ? "log" : "backfill";
             sources.put("merchant_txn_count", merchant);
             sources.put("merchant_amount_sum_2d", merchant);
+            int partition = i % 3;
             // an older revision that was not covered must not count
-            rows.add(RowFactory.create("r" + i, 1L, Map.of("txn_count_1h", "backfill"), false, "2025-10-01"));
-            rows.add(RowFactory.create("r" + i, 2L, sources, i == 14, "2025-10-01"));
+            rows.add(stitchedRow("r" + i, 1L, Map.of("txn_count_1h", "backfill"), false, partition, 100L * i, "2025-10-01"));
+            rows.add(stitchedRow("r" + i, 2L, sources, false, partition, 100L * i + 7, "2025-10-01"));
+            if (i == 14) {
+                rows.add(stitchedRow("r" + i, null, Map.of(), true, partition, 100L * i + 9, "2025-10-01"));
+            } else if (i == 13) {
+                rows.add(stitchedRow("r" + i, 2L, Map.of(), true, partition, 100L * i + 9, "2025-10-01"));
+            }
         }
-        spark.createDataFrame(rows, schema).write().partitionBy("ds").parquet(stitched.resolve("payments_v2").toString());
+        spark.createDataFrame(rows, STITCHED).write().partitionBy("ds").parquet(stitched.resolve("payments_v2").toString());
         Path out = tmp.resolve("uncovered");
         // When
         Cli r = Cli.run(args(out, "2025-10-01", "2025-10-01", "--only-uncovered", "--stitched", stitched.toString()));
         // Then
         assertEquals(0, r.exit(), r.toString());
-        assertTrue(r.out().contains("card_txn: 1 of 15 rows need a backfill"), r.out());
+        assertTrue(r.out().contains("card_txn: 2 of 15 rows need a backfill"), r.out());
         assertTrue(r.out().contains("merchant_txn: 8 of 15 rows need a backfill"), r.out());
         Map<String, Row> x = output(out);
         assertEquals(Set.of("r7", "r8", "r9", "r10", "r11", "r12", "r13", "r14"), x.keySet());
         assertEquals(Set.of("merchant_txn"), x.get("r7").getJavaMap(x.get("r7").fieldIndex("part_hashes")).keySet());
         assertTrue(x.get("r7").isNullAt(x.get("r7").fieldIndex("txn_count_1h")), "card_txn not computed for r7");
-        assertEquals(Set.of("card_txn", "merchant_txn"), x.get("r14").getJavaMap(x.get("r14").fieldIndex("part_hashes")).keySet(),
-                "a deleted row covers nothing");
-        // When every row is covered for card_txn (r14 live again) the part is not computed at all
+        for (String deleted : List.of("r13", "r14")) {
+            assertEquals(Set.of("card_txn", "merchant_txn"),
+                    x.get(deleted).getJavaMap(x.get(deleted).fieldIndex("part_hashes")).keySet(), "a deleted row covers nothing: " + deleted);
+        }
+        // When every row is covered for card_txn (no tombstones) the part is not computed at all
         Path stitched2 = tmp.resolve("stitched2");
-        spark.createDataFrame(rows, schema).withColumn("is_deleted", org.apache.spark.sql.functions.lit(false))
+        spark.createDataFrame(rows, STITCHED).where("NOT is_deleted")
                 .write().partitionBy("ds").parquet(stitched2.resolve("payments_v2").toString());
         Cli r2 = Cli.run(args(tmp.resolve("uncovered2"), "2025-10-01", "2025-10-01", "--only-uncovered", "--stitched",
                 stitched2.toString()));
         assertEquals(0, r2.exit(), r2.toString());
         assertTrue(r2.out().contains("card_txn: 0 of 15 rows need a backfill, skipped"), r2.out());
+        // And a stitched table without the order columns is refused with their names
+        Path stitched3 = tmp.resolve("stitched3");
+        spark.createDataFrame(rows, STITCHED).drop("kafka_partition", "kafka_offset")
+                .write().partitionBy("ds").parquet(stitched3.resolve("payments_v2").toString());
+        Cli r3 = Cli.run(args(tmp.resolve("uncovered3"), "2025-10-01", "2025-10-01", "--only-uncovered", "--stitched",
+                stitched3.toString()));
+        assertNotEquals(0, r3.exit(), r3.toString());
+        assertTrue(r3.err().contains("kafka_partition, kafka_offset"), r3.err());
+    }
+
+    @Test
+    @DisplayName("validate --stitched counts only rows whose latest record (by partition and offset) is not a tombstone")
+    void validateSharesCountOnlyLiveRows() {
+        // Given stitched rows of 2025-10-02: s0 live; s1 deleted by a tombstone without revision; s2 deleted by one
+        // carrying the revision it ends (a tie on revision); s3 deleted and re-created (revision 2 after the tombstone)
+        Path stitched = tmp.resolve("stitched-validate");
+        Map<String, String> log = Map.of("txn_count_1h", "log");
+        Map<String, String> backfill = Map.of("txn_count_1h", "backfill");
+        List<Row> rows = List.of(
+                stitchedRow("s0", 1L, log, false, 0, 10, "2025-10-02"),
+                stitchedRow("s1", 1L, backfill, false, 1, 11, "2025-10-02"),
+                stitchedRow("s1", null, Map.of(), true, 1, 12, "2025-10-02"),
+                stitchedRow("s2", 1L, backfill, false, 2, 20, "2025-10-02"),
+                stitchedRow("s2", 1L, Map.of(), true, 2, 21, "2025-10-02"),
+                stitchedRow("s3", 1L, backfill, false, 0, 30, "2025-10-02"),
+                stitchedRow("s3", 1L, Map.of(), true, 0, 31, "2025-10-02"),
+                stitchedRow("s3", 2L, log, false, 0, 32, "2025-10-02"));
+        spark.createDataFrame(rows, STITCHED).write().partitionBy("ds").parquet(stitched.resolve("payments_v2").toString());
+        // When
+        Cli v = Cli.run("validate", "--join", "payments", "--version", "v2", "--start-date", "2025-10-02", "--end-date",
+                "2025-10-02", "--output", tmp.resolve("no-backfill").toString(), "--stitched", stitched.toString());
+        // Then the two live rows are counted, both served from the log
+        assertTrue(v.out().matches("(?s).*\\n2025-10-02 +2 +log 100\\.0%.*"), v.out());
     }
 }

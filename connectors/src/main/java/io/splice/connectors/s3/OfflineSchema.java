@@ -5,16 +5,18 @@ import io.splice.connectors.common.StitchedInput.Decoded;
 import io.splice.core.api.FeatureDefinition;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.merge.ValueTypes;
+import io.splice.core.offline.LatestRevision;
+import io.splice.core.offline.OfflineColumns;
+import io.splice.core.offline.TombstoneHeaders;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.connect.header.Header;
+import org.apache.kafka.connect.sink.SinkRecord;
 
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,22 +28,25 @@ import java.util.Set;
  *
  * <pre>
  * row_key          string                 the row key
- * ts               timestamp(ms, UTC)     the row's time (tombstone: the Kafka record time)
+ * ts               timestamp(ms, UTC)     the row's time (tombstone: the time of the revision it ends)
  * keys             map&lt;string,string&gt;    entity keys
  * &lt;feature&gt; ...    boolean/int/long/float/double/string, nullable, in definition order
  * sources          map&lt;string,string&gt;    feature -&gt; bootstrap:&lt;topic&gt; | log | backfill | missing
  * feature_version  string                 the join version (v2)
  * part_hashes      map&lt;string,string&gt;    part -&gt; semantic hash
- * revision         long, nullable         1, 2, ... per row (null for a tombstone)
+ * revision         long, nullable         1, 2, ... per row (tombstone: the revision it ends; null if unknown)
  * write_time       timestamp(ms, UTC)     the Kafka record time of the revision
  * is_deleted       boolean                true for a tombstone
  * kafka_partition  int                    source partition
  * kafka_offset     long                   source offset (the total order of a row's revisions)
  * </pre>
+ *
+ * Column names, the {@code ds} rule and the order of a row's revisions are {@link OfflineColumns} and
+ * {@link LatestRevision} of core. A tombstone is filed with the row it deletes: {@link Ended} says which revision it
+ * ends and that revision's {@code ts} (from the tombstone's {@link TombstoneHeaders} or the sink's memory).
  */
 public final class OfflineSchema {
-    public static final List<String> RESERVED = List.of("row_key", "ts", "keys", "sources", "feature_version",
-            "part_hashes", "revision", "write_time", "is_deleted", "kafka_partition", "kafka_offset");
+    public static final List<String> RESERVED = OfflineColumns.RESERVED;
     private static final Set<String> RESERVED_SET = Set.copyOf(RESERVED);
 
     private final JoinDefinition join;
@@ -107,22 +112,56 @@ public final class OfflineSchema {
         return d.value() != null ? d.value().getTs() : 0L;
     }
 
-    /** The row time of a revision; a tombstone has none and uses its record time. */
-    static long rowTime(Decoded d) {
-        return d.value() != null ? d.value().getTs() : recordTime(d);
+    /** What a tombstone ends: the row's last revision and its {@code ts}. */
+    public record Ended(long ts, long revision) {
     }
 
-    /** The {@code ds} partition (UTC day of the row time) of {@code d}. */
+    /** What the tombstone {@code r} says it ends in its {@link TombstoneHeaders}; null without both headers. */
+    static Ended fromHeaders(SinkRecord r) {
+        Long revision = null;
+        Long ts = null;
+        for (Header h : r.headers()) {
+            if (TombstoneHeaders.REVISION.equals(h.key())) {
+                revision = TombstoneHeaders.decode(h.value());
+            } else if (TombstoneHeaders.TS.equals(h.key())) {
+                ts = TombstoneHeaders.decode(h.value());
+            }
+        }
+        return revision == null || ts == null ? null : new Ended(ts, revision);
+    }
+
+    /** The row time of a revision; a tombstone takes the time of the revision it ends, else its record time. */
+    static long rowTime(Decoded d, Ended ended) {
+        if (d.value() != null) {
+            return d.value().getTs();
+        }
+        return ended != null ? ended.ts() : recordTime(d);
+    }
+
+    /** The {@code ds} partition of {@code d}: the UTC day of its row time (of a tombstone: see {@link #rowTime}). */
+    public static String day(Decoded d, Ended ended) {
+        return OfflineColumns.ds(rowTime(d, ended));
+    }
+
+    /** {@link #day(Decoded, Ended)} of a revision, or of a tombstone whose row is unknown. */
     public static String day(Decoded d) {
-        return LocalDate.ofInstant(Instant.ofEpochMilli(rowTime(d)), ZoneOffset.UTC).toString();
+        return day(d, null);
     }
 
-    /** The offline row of {@code d}; a value that cannot be promoted to its declared type throws BadRecordException. */
+    /** {@link #row(Decoded, Ended)} of a revision, or of a tombstone whose row is unknown. */
     public GenericRecord row(Decoded d) {
+        return row(d, null);
+    }
+
+    /**
+     * The offline row of {@code d} ({@code ended}: what a tombstone ends, null if unknown); a value that cannot be
+     * promoted to its declared type throws BadRecordException.
+     */
+    public GenericRecord row(Decoded d, Ended ended) {
         GenericData.Record r = new GenericData.Record(schema);
         StitchedRecord v = d.value();
         r.put("row_key", d.rowKey());
-        r.put("ts", rowTime(d));
+        r.put("ts", rowTime(d, ended));
         r.put("write_time", recordTime(d));
         r.put("feature_version", join.version());
         r.put("kafka_partition", d.record().kafkaPartition());
@@ -131,7 +170,7 @@ public final class OfflineSchema {
             r.put("keys", Map.of());
             r.put("sources", Map.of());
             r.put("part_hashes", Map.of());
-            r.put("revision", null);
+            r.put("revision", ended == null ? null : ended.revision());
             r.put("is_deleted", true);
             return r;
         }

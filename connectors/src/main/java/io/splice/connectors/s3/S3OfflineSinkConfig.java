@@ -29,6 +29,7 @@ public final class S3OfflineSinkConfig extends SpliceSinkConfig {
     public static final String BUFFER_DIR = "buffer.dir";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
+    public static final String TOMBSTONE_MEMORY_ROWS = "tombstone.memory.rows";
 
     public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
 
@@ -99,6 +100,11 @@ public final class S3OfflineSinkConfig extends SpliceSinkConfig {
                 GROUP_FILES, ++o, ConfigDef.Width.SHORT, "Retry backoff");
         def.define(RETRY_BACKOFF_MAX_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                 "Upper bound of the upload retry backoff.", GROUP_FILES, ++o, ConfigDef.Width.SHORT, "Max retry backoff");
+        def.define(TOMBSTONE_MEMORY_ROWS, Type.INT, 100_000, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "Per topic partition, how many row keys' latest live ts and revision the sink remembers (least "
+                        + "recently written forgotten first), to file a tombstone without the splice.revision/splice.ts "
+                        + "headers under the ds of the row it deletes, with the revision it ends. 0: off.",
+                GROUP_FILES, ++o, ConfigDef.Width.SHORT, "Tombstone memory");
         return def;
     }
 

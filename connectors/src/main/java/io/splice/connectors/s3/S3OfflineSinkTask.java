@@ -7,6 +7,7 @@ import io.splice.connectors.common.StitchedInput.Decoded;
 import io.splice.connectors.common.Version;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.merge.BadRecordException;
+import io.splice.core.offline.TombstoneHeaders;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -27,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -205,11 +207,15 @@ public class S3OfflineSinkTask extends SinkTask {
         long multipartObjects;
         long deadLettered;
         long failedFlushes;
+        long tombstonesFromHeaders;
+        long tombstonesFromMemory;
+        long tombstonesUnknownRow;
 
         @Override
         public String toString() {
             return objects + " objects, " + rows + " rows, " + bytes + " bytes (" + multipartObjects + " multipart), "
-                    + deadLettered + " to the DLQ, " + failedFlushes + " failed flushes";
+                    + deadLettered + " to the DLQ, " + failedFlushes + " failed flushes, tombstones filed by headers/"
+                    + "memory/Kafka time: " + tombstonesFromHeaders + "/" + tombstonesFromMemory + "/" + tombstonesUnknownRow;
         }
     }
 
@@ -242,6 +248,10 @@ public class S3OfflineSinkTask extends SinkTask {
         long lastAppendMs;
         final Map<String, DayFile> files = new LinkedHashMap<>();
         final List<Future<Void>> deadLettered = new ArrayList<>();
+        /** The rows of this partition the sink wrote, to file tombstones without headers with their row. */
+        final RowMemory memory = new RowMemory(config.getInt(S3OfflineSinkConfig.TOMBSTONE_MEMORY_ROWS));
+        /** Tombstones of this segment filed by headers, by memory, by Kafka time (added to the stats once written). */
+        final long[] tombstones = new long[3];
         /** The offset to commit: the end of the last segment written, -1 before the first. */
         long committable = -1;
         int failures;
@@ -274,9 +284,13 @@ public class S3OfflineSinkTask extends SinkTask {
             }
             Decoded d;
             GenericRecord row = null;
+            OfflineSchema.Ended ended = null;
             try {
                 d = input.decode(r);
-                row = schemas.get(d.join().id()).row(d);
+                if (d.isTombstone()) {
+                    ended = ended(d);
+                }
+                row = schemas.get(d.join().id()).row(d, ended);
             } catch (BadRecordException e) {
                 stats.deadLettered++;
                 deadLettered.add(deadLetters.report(r, new ConnectException(e.describe())));
@@ -284,8 +298,14 @@ public class S3OfflineSinkTask extends SinkTask {
             }
             try {
                 if (d != null) {
-                    fileFor(d).writer.write(row);
-                    fileFor(d).rows++;
+                    DayFile f = fileFor(d, ended);
+                    f.writer.write(row);
+                    f.rows++;
+                    if (d.isTombstone()) {
+                        memory.deleted(d.rowKey());
+                    } else {
+                        memory.revision(d.rowKey(), d.value().getTs(), d.value().getRevision());
+                    }
                 }
             } catch (IOException e) {
                 return fail(now, e);
@@ -299,9 +319,35 @@ public class S3OfflineSinkTask extends SinkTask {
             return true;
         }
 
-        private DayFile fileFor(Decoded d) throws IOException {
+        /**
+         * What the tombstone {@code d} ends: from its headers, else from the memory of this partition's rows, else
+         * unknown (null: it is filed under its Kafka time's day, with a null revision).
+         */
+        private OfflineSchema.Ended ended(Decoded d) {
+            OfflineSchema.Ended e = OfflineSchema.fromHeaders(d.record());
+            if (e != null) {
+                tombstones[0]++;
+                return e;
+            }
+            e = memory.lookup(d.rowKey());
+            if (e != null) {
+                tombstones[1]++;
+                return e;
+            }
+            if (tombstones[2]++ == 0 && stats.tombstonesUnknownRow == 0) {
+                log.warn("{}: tombstone of row '{}' at offset {} has no {}/{} headers and its row is not in the sink's "
+                                + "memory: filed under the day of its Kafka time with a null revision (a reader of the "
+                                + "row's day will not see it). Further cases are counted in the task's stats.", tp,
+                        d.rowKey(), d.record().kafkaOffset(), TombstoneHeaders.REVISION, TombstoneHeaders.TS);
+            } else {
+                log.debug("{}: tombstone of unknown row '{}' at offset {}", tp, d.rowKey(), d.record().kafkaOffset());
+            }
+            return null;
+        }
+
+        private DayFile fileFor(Decoded d, OfflineSchema.Ended ended) throws IOException {
             JoinDefinition j = d.join();
-            String day = OfflineSchema.day(d);
+            String day = OfflineSchema.day(d, ended);
             String id = j.id() + "/" + day;
             DayFile f = files.get(id);
             if (f == null) {
@@ -354,6 +400,10 @@ public class S3OfflineSinkTask extends SinkTask {
             }
             committable = lastOffset + 1;
             failures = 0;
+            memory.commit();
+            stats.tombstonesFromHeaders += tombstones[0];
+            stats.tombstonesFromMemory += tombstones[1];
+            stats.tombstonesUnknownRow += tombstones[2];
             reset();
             return true;
         }
@@ -380,6 +430,7 @@ public class S3OfflineSinkTask extends SinkTask {
         }
 
         void discard() {
+            memory.discard();
             for (DayFile f : files.values()) {
                 try {
                     f.writer.close();
@@ -396,6 +447,7 @@ public class S3OfflineSinkTask extends SinkTask {
         }
 
         private void reset() {
+            Arrays.fill(tombstones, 0L);
             files.clear();
             deadLettered.clear();
             count = 0;

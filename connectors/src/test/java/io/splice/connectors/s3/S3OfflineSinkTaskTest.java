@@ -4,6 +4,7 @@ import io.splice.avro.StitchedRecord;
 import io.splice.connectors.testing.FakeContext;
 import io.splice.connectors.testing.S3Testing;
 import io.splice.connectors.testing.TestData;
+import io.splice.core.offline.TombstoneHeaders;
 import io.splice.local.s3.S3Endpoint;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -361,14 +362,113 @@ class S3OfflineSinkTaskTest {
         assertTrue(dlq.get(2L).contains("txn_count_1h") && dlq.get(2L).contains("long"), dlq.get(2L));
         assertTrue(dlq.get(3L).contains("payments.v9"), dlq.get(3L));
         assertEquals(6, c.committed);
+        // and the tombstone of r0 (Kafka time a day later) is filed with the row it deletes: its day and revision 1
         List<String> keys = parquetKeys(bucket);
-        assertEquals(2, keys.size());
+        assertEquals(1, keys.size());
+        List<GenericRecord> day1 = S3Testing.rows(client, bucket, keys.get(0));
+        assertEquals(List.of(0L, 4L, 5L), day1.stream().map(r -> (Long) r.get("kafka_offset")).toList());
+        GenericRecord tombstone = day1.get(1);
+        assertEquals(true, tombstone.get("is_deleted"));
+        assertEquals("r0", tombstone.get("row_key").toString());
+        assertEquals(1L, tombstone.get("revision"));
+        assertEquals(DAY1, tombstone.get("ts"));
+        assertEquals(DAY1 + DAY_MS, tombstone.get("write_time"));
+        c.task.stop();
+    }
+
+    private static SinkRecord tombstoneWithHeaders(long offset, long kafkaTime, String rowKey, long revision, long ts) {
+        SinkRecord r = TestData.sinkRecord(TOPIC, 0, offset, kafkaTime, rowKey, null);
+        r.headers().addBytes(TombstoneHeaders.REVISION, TombstoneHeaders.encode(revision)); // ByteArrayConverter's view
+        r.headers().addString(TombstoneHeaders.TS, Long.toString(ts));                      // a string converter's view
+        return r;
+    }
+
+    private static String dayOf(String key) {
+        return key.substring(key.indexOf("ds=") + 3, key.indexOf("ds=") + 13);
+    }
+
+    @Test
+    void tombstonesAreFiledUnderTheDayOfTheRowTheyDeleteWithTheRevisionTheyEnd() {
+        // Given row r0 (ts on 2025-10-01, revisions 1 and 2) and, three days later in Kafka time: its tombstone
+        // without headers (the sink remembers r0), a tombstone with splice.revision/splice.ts headers of r7 (a row
+        // this task never saw, ts on 2025-10-02), a tombstone of r9 that nothing tells about, r0 re-created
+        // (revision 3) and deleted again; segments of 2 records, and the first upload of the segment
+        // holding r0's first tombstone fails (a rewind and replay)
+        String bucket = newBucket();
+        long later = DAY1 + 3 * DAY_MS;
+        List<SinkRecord> log = List.of(
+                TestData.sinkRecord(TOPIC, 0, 0, DAY1 + 10, "r0", TestData.payment("r0", "c0", DAY1 + 5, 1, 0, 1.0)),
+                TestData.sinkRecord(TOPIC, 0, 1, DAY1 + 20, "r0", TestData.payment("r0", "c0", DAY1 + 6, 2, 0, 2.0)),
+                TestData.sinkRecord(TOPIC, 0, 2, later, "r0", null),
+                tombstoneWithHeaders(3, later, "r7", 4, DAY1 + DAY_MS + 7),
+                TestData.sinkRecord(TOPIC, 0, 4, later, "r9", null),
+                TestData.sinkRecord(TOPIC, 0, 5, later, "r0", TestData.payment("r0", "c0", DAY1 + 8, 3, 0, 3.0)),
+                TestData.sinkRecord(TOPIC, 0, 6, later + 1, "r0", null),
+                TestData.sinkRecord(TOPIC, 0, 7, later + 2, "r1", TestData.payment("r1", "c1", later, 1, 0, 1.0)));
+        AtomicInteger puts = new AtomicInteger();
+        Function<S3OfflineSinkConfig, S3Client> flaky = cfg -> new FailingS3(S3OfflineSinkTask.defaultClient(cfg),
+                n -> n == 2, puts);
+        Consumer c = new Consumer(log, config(bucket, Map.of("flush.size", "2", "retry.backoff.ms", "0")),
+                clock -> new S3OfflineSinkTask(flaky, clock::get));
+
+        // When they are delivered
+        c.poll(12, 3);
+
+        // Then every offset is written once, and each tombstone sits in the day of the revision it ends
+        assertEquals(8, c.committed);
+        assertTrue(c.task.stats().failedFlushes > 0, "the injected failure happened");
+        Map<Long, GenericRecord> byOffset = new TreeMap<>();
+        Map<Long, String> dayByOffset = new TreeMap<>();
+        for (String key : parquetKeys(bucket)) {
+            for (GenericRecord r : S3Testing.rows(client, bucket, key)) {
+                assertNull(byOffset.put((Long) r.get("kafka_offset"), r), "offset written twice: " + r);
+                dayByOffset.put((Long) r.get("kafka_offset"), dayOf(key));
+            }
+        }
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), List.copyOf(byOffset.keySet()));
+        // r0's tombstone, from the sink's memory: r0's day, revision 2 and its ts
+        assertEquals("2025-10-01", dayByOffset.get(2L));
+        assertEquals(true, byOffset.get(2L).get("is_deleted"));
+        assertEquals(2L, byOffset.get(2L).get("revision"));
+        assertEquals(DAY1 + 6, byOffset.get(2L).get("ts"));
+        assertEquals(later, byOffset.get(2L).get("write_time"));
+        // r7's, from its headers
+        assertEquals("2025-10-02", dayByOffset.get(3L));
+        assertEquals(4L, byOffset.get(3L).get("revision"));
+        assertEquals(DAY1 + DAY_MS + 7, byOffset.get(3L).get("ts"));
+        // r9's: nothing known, the Kafka time's day and a null revision
+        assertEquals("2025-10-04", dayByOffset.get(4L));
+        assertNull(byOffset.get(4L).get("revision"));
+        // r0 re-created and deleted again: the tombstone ends revision 3
+        assertEquals("2025-10-01", dayByOffset.get(6L));
+        assertEquals(3L, byOffset.get(6L).get("revision"));
+        assertEquals(DAY1 + 8, byOffset.get(6L).get("ts"));
+        assertEquals(1, c.task.stats().tombstonesFromHeaders);
+        assertEquals(2, c.task.stats().tombstonesFromMemory);
+        assertEquals(1, c.task.stats().tombstonesUnknownRow);
+        c.task.stop();
+    }
+
+    @Test
+    void withoutMemoryATombstoneWithoutHeadersFallsBackToItsKafkaTime() {
+        // Given tombstone.memory.rows=0 and r0 written, then deleted a day later (Kafka time) without headers
+        String bucket = newBucket();
+        List<SinkRecord> log = List.of(
+                TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r0", TestData.payment("r0", "c0", DAY1, 1, 0, 1.0)),
+                TestData.sinkRecord(TOPIC, 0, 1, DAY1 + DAY_MS, "r0", null),
+                tombstoneWithHeaders(2, DAY1 + DAY_MS, "r5", 2, DAY1));
+        Consumer c = new Consumer(log, config(bucket, Map.of("flush.size", "3", "tombstone.memory.rows", "0")),
+                S3OfflineSinkTaskTest::defaultTask);
+        // When
+        c.poll(2, 10);
+        // Then r0's tombstone is under its Kafka day with no revision; r5's headers still place it
+        List<String> keys = parquetKeys(bucket);
+        assertEquals(List.of("2025-10-01", "2025-10-02"), keys.stream().map(S3OfflineSinkTaskTest::dayOf).toList());
         List<GenericRecord> day2 = S3Testing.rows(client, bucket, keys.get(1));
         assertEquals(1, day2.size());
-        assertEquals(true, day2.get(0).get("is_deleted"));
-        assertEquals("r0", day2.get(0).get("row_key").toString());
         assertNull(day2.get(0).get("revision"));
-        assertEquals(List.of(0L, 5L), S3Testing.rows(client, bucket, keys.get(0)).stream().map(r -> (Long) r.get("kafka_offset")).toList());
+        assertEquals(List.of(0L, 2L), S3Testing.rows(client, bucket, keys.get(0)).stream()
+                .map(r -> (Long) r.get("kafka_offset")).toList());
         c.task.stop();
     }
 
