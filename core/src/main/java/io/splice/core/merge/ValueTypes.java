@@ -63,7 +63,26 @@ public final class ValueTypes {
         }
         throw new BadRecordException(BadRecordException.WRONG_TYPE, "feature '" + feature + "' is declared "
                 + type.yamlName() + " but the value " + describe(v) + " is a " + typeName(v)
-                + " that cannot be promoted to " + type.yamlName());
+                + " that cannot be promoted to " + type.yamlName() + branchHint(v, type));
+    }
+
+    /**
+     * A number in too wide a branch is a producer's encoder choice, not a bad value: generic Avro encoders (Python's
+     * avro, some JSON-to-Avro converters) write every number of a union-valued map in one branch. Say so, and where
+     * the rule is written.
+     */
+    private static String branchHint(Object v, FeatureType type) {
+        if (!(v instanceof Number) || type == FeatureType.STRING) {
+            return "";
+        }
+        String natural = switch (type) {
+            case BOOLEAN -> "'boolean'";
+            case INT -> "'int'";
+            case LONG -> "'int' or 'long'";
+            default -> "a number branch";
+        };
+        return "; the producer wrote it in the values union's '" + typeName(v) + "' branch: write each value in its natural"
+                + " branch (" + type.yamlName() + " feature: " + natural + "), see README 'Producers in other languages'";
     }
 
     /**

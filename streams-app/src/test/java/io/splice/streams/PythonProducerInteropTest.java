@@ -1,0 +1,169 @@
+package io.splice.streams;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.splice.avro.StitchedRecord;
+import io.splice.avro.json.RecordJson;
+import io.splice.avro.serde.HttpSchemaRegistryClient;
+import io.splice.avro.serde.SpliceAvroDeserializer;
+import io.splice.core.api.Definitions;
+import io.splice.core.api.Topics;
+import io.splice.core.definitions.DefinitionsLoader;
+import io.splice.core.definitions.SemanticHasher;
+import io.splice.local.SpliceStackExtension;
+import io.splice.local.StackEndpoints;
+import io.splice.streams.api.SpliceStreamsConfig;
+import io.splice.streams.runtime.SpliceRuntime;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static io.splice.streams.StitchingIntegrationTest.consumer;
+import static io.splice.streams.StitchingIntegrationTest.latestByKey;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 12.13: a real non-Java producer. Debian's python3-avro encodes logs and backfill rows, librdkafka
+ * (python3-confluent-kafka, default partitioner CRC32, not murmur2) sends them. What README's "Producers in other
+ * languages" says is accepted is stitched; an int feature that Python's avro wrote in the 'double' branch is a
+ * dead letter whose reason names the branch and points to README. Needs {@code apt-get install python3-avro
+ * python3-confluent-kafka} (.ci/run installs them).
+ */
+@ExtendWith(SpliceStackExtension.class)
+class PythonProducerInteropTest {
+    static final String PYTHON = "/usr/bin/python3";
+    static final String YAML = """
+            joins:
+              - name: payments
+                version: v1
+                row_ids: [request_id]
+                keys: [card_id]
+                bootstrap_from_log: true
+                parts:
+                  - name: card_txn
+                    source: transactions
+                    key: card_id
+                    features:
+                      - {name: amt, type: double, agg: sum, of: amount, window: 24h}
+                      - {name: cnt, type: long, agg: count, window: 24h}
+                  - name: risk_ext
+                    external: true
+                    features:
+                      - {name: risk, type: double}
+                      - {name: label, type: string}
+            """;
+    static final int ROWS = 20;
+
+    @Test
+    void logsAndBackfillRowsFromPythonAreStitchedAndAnIntInTheDoubleBranchIsExplained(StackEndpoints stack) throws Exception {
+        String prefix = "py" + UUID.randomUUID().toString().substring(0, 8);
+        Topics topics = new Topics(prefix);
+        Definitions defs = DefinitionsLoader.parse(YAML, "py.yaml", topics);
+        Map<String, String> hashes = SemanticHasher.hashes(defs).get("payments.v1");
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", stack.bootstrapServers());
+        props.put(SpliceStreamsConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+        props.put("application.id", prefix + "-app");
+        props.put(SpliceStreamsConfig.TOPIC_PREFIX, prefix);
+        props.put(SpliceStreamsConfig.TOPIC_PARTITIONS, 3);
+        props.put(SpliceStreamsConfig.TOPIC_REPLICATION, 1);
+        props.put(SpliceStreamsConfig.METRICS_PORT, 0);
+        props.put("commit.interval.ms", 100);
+        props.put("state.dir", Files.createTempDirectory(Path.of("target"), "py-state-").toAbsolutePath().toString());
+        SpliceStreamsConfig config = new SpliceStreamsConfig(props);
+        HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
+
+        // logs keyed by card (the app re-keys them), with a double and a string feature; one log with an int feature
+        StringBuilder logs = new StringBuilder();
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < ROWS; i++) {
+            logs.append(line("card-" + (i % 4), log("r" + i, "card-" + (i % 4), Map.of("risk", 0.1 * i, "label", "l" + i),
+                    Map.of("risk_ext", hashes.get("risk_ext"))))).append('\n');
+            // backfill rows keyed by row key, placed by librdkafka's partitioner
+            ObjectNode row = RecordJson.MAPPER.createObjectNode().put("row_key", "r" + i).put("ts", 1_759_320_000_000L + i);
+            row.putObject("keys").put("card_id", "card-" + (i % 4));
+            row.putObject("values").put("amt", 1.1 * i);
+            row.putObject("part_hashes").put("card_txn", hashes.get("card_txn"));
+            rows.append(line("r" + i, row)).append('\n');
+        }
+        logs.append(line("card-x", log("bad-int", "card-x", Map.of("cnt", 3), Map.of("card_txn", hashes.get("card_txn"))))).append('\n');
+
+        try (SpliceRuntime app = new SpliceRuntime(defs, config).start();
+             KafkaConsumer<String, byte[]> out = consumer(stack);
+             KafkaConsumer<String, byte[]> dlq = consumer(stack)) {
+            assertEquals(ROWS + 1, python(stack, topics.fetchLog(), "FetchLog", logs.toString()));
+            assertEquals(ROWS, python(stack, topics.backfill(defs.joins().get(0)), "FeatureRow", rows.toString()));
+
+            out.subscribe(List.of(topics.stitched("payments", "v1")));
+            dlq.subscribe(List.of(topics.dlq()));
+            SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(registry, StitchedRecord.class);
+            List<ConsumerRecord<String, StitchedRecord>> seen = new ArrayList<>();
+            List<ConsumerRecord<String, byte[]>> dead = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
+                out.poll(Duration.ofMillis(200)).forEach(r -> seen.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(),
+                        r.key(), deser.deserialize(r.topic(), r.value()))));
+                dlq.poll(Duration.ofMillis(50)).forEach(dead::add);
+                return !dead.isEmpty() && latestByKey(seen).size() == ROWS && latestByKey(seen).values().stream()
+                        .allMatch(r -> "backfill".equals(r.getSources().get("amt")) && "log".equals(r.getSources().get("label")));
+            });
+            for (int i = 0; i < ROWS; i++) {
+                StitchedRecord r = latestByKey(seen).get("r" + i);
+                assertEquals(1.1 * i, (Double) r.getValues().get("amt"), 0.0, "a double is exact");
+                assertEquals(0.1 * i, (Double) r.getValues().get("risk"), 0.0);
+                assertEquals("l" + i, r.getValues().get("label"));
+            }
+            assertEquals(1, dead.size());
+            String error = new String(dead.get(0).headers().lastHeader("splice.error").value(), StandardCharsets.UTF_8);
+            assertTrue(error.startsWith("wrong-type: feature 'cnt' is declared long") && error.contains("'double' branch")
+                    && error.contains("Producers in other languages"), error);
+        }
+    }
+
+    static ObjectNode log(String requestId, String card, Map<String, Object> values, Map<String, String> hashes) {
+        ObjectNode v = RecordJson.MAPPER.createObjectNode().put("join", "payments").put("version", "v1").put("ts", 1_759_320_000_000L);
+        v.putObject("keys").put("card_id", card);
+        v.putObject("context").put("request_id", requestId);
+        v.set("values", RecordJson.MAPPER.valueToTree(values));
+        v.set("part_hashes", RecordJson.MAPPER.valueToTree(hashes));
+        return v;
+    }
+
+    static String line(String key, ObjectNode value) {
+        ObjectNode o = RecordJson.MAPPER.createObjectNode().put("key", key);
+        o.set("value", value);
+        return o.toString();
+    }
+
+    /** Runs the Python producer; returns the records the broker acknowledged. */
+    static int python(StackEndpoints stack, String topic, String schema, String jsonl) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(Path.of("target"), "py-");
+        Path script = dir.resolve("produce.py");
+        try (InputStream in = PythonProducerInteropTest.class.getResourceAsStream("/interop/produce.py")) {
+            Files.copy(in, script);
+        }
+        Path avsc = Path.of("../avro/src/main/avro/" + schema + ".avsc").toAbsolutePath();
+        Path input = dir.resolve("in.jsonl");
+        Files.writeString(input, jsonl);
+        Process p = new ProcessBuilder(PYTHON, script.toString(), stack.bootstrapServers(), stack.schemaRegistryUrl(), topic,
+                avsc.toString()).redirectInput(input.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python producer did not finish");
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, p.exitValue(), "python producer failed (needs apt-get install python3-avro python3-confluent-kafka): " + stdout);
+        return Integer.parseInt(stdout);
+    }
+}
