@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import io.splice.core.offline.TombstoneHeaders;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,6 +177,19 @@ class SpliceTopologyTest {
     }
 
     @Test
+    void aTombstoneNamesTheRevisionItEndsAndItsTs() {
+        // the offline sink files a tombstone under the day of the row it deletes (TombstoneHeaders)
+        h.pipe("splice.backfill.payments.v1", "r1", row("r1", Map.of("cnt", 7L, "amt", 9.0), Map.of("card_txn", card)));
+        h.pipe("splice.backfill.payments.v1", "r1", row("r1", Map.of("cnt", 8L, "amt", 9.0), Map.of("card_txn", card)));
+        h.pipe("splice.backfill.payments.v1", "r1", null);
+        var out = h.raw(V1);
+        assertEquals(3, out.size());
+        assertNull(out.get(2).value());
+        assertEquals("2", new String(out.get(2).headers().lastHeader(TombstoneHeaders.REVISION).value(), StandardCharsets.US_ASCII));
+        assertEquals("1759320000000", new String(out.get(2).headers().lastHeader(TombstoneHeaders.TS).value(), StandardCharsets.US_ASCII));
+    }
+
+    @Test
     void theLaterLogReplacesTheEarlierOne() {
         h.log(fullLog("r1", 3, 1.0, 0.25));
         h.log(fullLog("r1", 4, 1.0, 0.25));
@@ -289,7 +304,10 @@ class SpliceTopologyTest {
     void logsKeyedByRowKeySkipTheRepartition() throws Exception {
         assertTrue(h.topology.describe().toString().contains("logs-by-row-payments.v1-repartition"));
         try (TopologyHarness keyed = new TopologyHarness(YAML, Map.of(SpliceStreamsConfig.LOG_KEYED_BY_ROW_KEY, true))) {
-            assertFalse(keyed.topology.describe().toString().contains("repartition"));
+            String described = keyed.topology.describe().toString();
+            assertFalse(described.contains("logs-by-row-"), "no re-keying repartition");
+            // only records found outside their row key's partition take a repartition topic (DESIGN §6)
+            assertTrue(described.contains("misplaced-logs-payments.v1-repartition"), described);
             keyed.log(fullLog("r1", 3, 120.5, 0.25));
             assertEquals(1, keyed.stitched(V1).size());
         }

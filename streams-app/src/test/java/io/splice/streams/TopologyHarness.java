@@ -108,6 +108,11 @@ final class TopologyHarness implements AutoCloseable {
         return out;
     }
 
+    /** Drained raw records of a topic, with their headers. */
+    List<TestRecord<byte[], byte[]>> raw(String topic) {
+        return driver.createOutputTopic(topic, new ByteArrayDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
+    }
+
     List<TestRecord<byte[], byte[]>> dlq() {
         return driver.createOutputTopic(topics.dlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
     }

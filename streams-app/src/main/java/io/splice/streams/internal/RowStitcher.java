@@ -10,6 +10,7 @@ import io.splice.core.merge.MergeRules;
 import io.splice.core.merge.MergedRow;
 import io.splice.core.merge.RowState;
 import io.splice.core.merge.SourceRecord;
+import io.splice.core.offline.TombstoneHeaders;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -86,6 +87,7 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
             }
         }
         long revisionBefore = state.revision();
+        long tsBefore = state.lastTs(); // a tombstone names the revision it ends and that revision's ts
         Emission emission = MergeRules.apply(plan, state, in.kind(), in.topic(), in.record());
         if (state.empty() && !state.live() && state.revision() == 0) {
             store.delete(rowKey);
@@ -122,7 +124,10 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
             context.forward(new Record<>(rowKey, new StitchOutput(out, null), record.timestamp()));
         } else if (emission instanceof Emission.Tombstone) {
             metrics.tombstone(plan.id());
-            context.forward(new Record<>(rowKey, new StitchOutput(null, null), record.timestamp()));
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(TombstoneHeaders.REVISION, TombstoneHeaders.encode(revisionBefore));
+            headers.add(TombstoneHeaders.TS, TombstoneHeaders.encode(tsBefore));
+            context.forward(new Record<>(rowKey, new StitchOutput(null, null), record.timestamp(), headers));
         } else {
             metrics.unchanged(plan.id());
         }
