@@ -22,7 +22,11 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
     public static final String TTL_SECONDS = "featurestore.ttl.seconds";
     public static final String DELETE_ON_TOMBSTONE = "featurestore.delete.on.tombstone";
     public static final String DELETION_MODE = "featurestore.deletion.mode";
-    public static final String IDENTIFIER_CACHE_SIZE = "featurestore.identifier.cache.size";
+    public static final String ROW_INDEX_TOPIC = "featurestore.row.index.topic";
+    public static final String ROW_INDEX_BOOTSTRAP_SERVERS = "featurestore.row.index.bootstrap.servers";
+    public static final String ROW_INDEX_PARTITIONS = "featurestore.row.index.partitions";
+    /** Any Kafka client setting of the row index's clients, e.g. {@code featurestore.row.index.client.security.protocol}. */
+    public static final String ROW_INDEX_CLIENT_PREFIX = "featurestore.row.index.client.";
     public static final String CLOSE_TIMEOUT_MS = "featurestore.close.timeout.ms";
     public static final String CONTROL_ENDPOINT_OVERRIDE = "featurestore.control.endpoint.override";
 
@@ -73,14 +77,24 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
                 "TtlDuration (seconds) sent with every PutRecord; -1: none (the feature group's default TTL applies).",
                 GROUP, ++o, ConfigDef.Width.SHORT, "TTL");
         def.define(DELETE_ON_TOMBSTONE, Type.BOOLEAN, true, Importance.MEDIUM,
-                "A tombstone becomes DeleteRecord of the row's record identifier.",
+                "A row's tombstone deletes its record identifier's online record only if that record holds the row "
+                        + "(checked with GetRecord), with the row's ts as EventTime; the identifier's other rows and a "
+                        + "re-created row are written again. false: tombstones change nothing online.",
                 GROUP, ++o, ConfigDef.Width.SHORT, "Delete on tombstone");
         def.define(DELETION_MODE, Type.STRING, "SoftDelete", ConfigDef.ValidString.in("SoftDelete", "HardDelete"),
                 Importance.LOW, "DeletionMode of DeleteRecord.", GROUP, ++o, ConfigDef.Width.SHORT, "Deletion mode");
-        def.define(IDENTIFIER_CACHE_SIZE, Type.INT, 100_000, ConfigDef.Range.atLeast(0), Importance.LOW,
-                "Row keys remembered with their record identifier, for tombstones of joins whose record identifier "
-                        + "is not one of the row ids.",
-                GROUP, ++o, ConfigDef.Width.SHORT, "Identifier cache");
+        def.define(ROW_INDEX_BOOTSTRAP_SERVERS, Type.STRING, "", Importance.MEDIUM,
+                "Kafka brokers of the row index topic (row key to record identifier, for tombstones), so that deletions "
+                        + "of rows written before a task restart or rebalance find their record. Empty: the index lives in "
+                        + "the task's memory only, and a tombstone of a row the task has not written since it started "
+                        + "deletes nothing (never a wrong record). Other client settings: " + ROW_INDEX_CLIENT_PREFIX + "*.",
+                GROUP, ++o, ConfigDef.Width.LONG, "Row index brokers");
+        def.define(ROW_INDEX_TOPIC, Type.STRING, "", Importance.LOW,
+                "Compacted topic of the row index; empty: <splice.topic.prefix>.featurestore.rows. Use one per connector.",
+                GROUP, ++o, ConfigDef.Width.MEDIUM, "Row index topic");
+        def.define(ROW_INDEX_PARTITIONS, Type.INT, 6, ConfigDef.Range.atLeast(1), Importance.LOW,
+                "Partitions of the row index topic when the task creates it (stitched partition p is kept in p mod n).",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Row index partitions");
         def.define(CLOSE_TIMEOUT_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                 "How long stopping or losing partitions waits for requests in flight.",
                 GROUP, ++o, ConfigDef.Width.SHORT, "Close timeout");
@@ -93,5 +107,21 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
 
     public List<String> targetStores() {
         return getList(TARGET_STORES);
+    }
+
+    public String rowIndexTopic() {
+        String t = getString(ROW_INDEX_TOPIC);
+        return t == null || t.isBlank() ? topics().prefix() + ".featurestore.rows" : t;
+    }
+
+    /** Client settings of the row index: its brokers and every {@value #ROW_INDEX_CLIENT_PREFIX}* setting; null if off. */
+    public Map<String, Object> rowIndexClient() {
+        String servers = getString(ROW_INDEX_BOOTSTRAP_SERVERS);
+        if (servers == null || servers.isBlank()) {
+            return null;
+        }
+        Map<String, Object> c = new java.util.HashMap<>(originalsWithPrefix(ROW_INDEX_CLIENT_PREFIX));
+        c.put("bootstrap.servers", servers);
+        return c;
     }
 }

@@ -27,6 +27,7 @@ import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.SageMakerFea
 import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.DeleteRecordRequest;
 import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.DeletionMode;
 import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.FeatureValue;
+import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.GetRecordRequest;
 import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.PutRecordRequest;
 import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.TargetStore;
 import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.TtlDuration;
@@ -37,7 +38,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,6 +63,12 @@ import java.util.function.Supplier;
  * {@code featurestore.retry.max.attempts}; then, as on a validation error, the record goes to the dead-letter
  * queue with the reason. {@link #preCommit} returns, per partition, the lowest offset not yet acknowledged.
  * Authentication and authorization errors fail the task (no record would succeed).
+ *
+ * <p>The stitched topic is keyed by row, the online store by record identifier, holding the identifier's newest row.
+ * A row's tombstone therefore deletes the online record only if that record still holds the row: the {@link RowIndex}
+ * says which identifier and revision the row was written with, GetRecord whether the record is that revision, and
+ * DeleteRecord then carries the record's own EventTime (the row's ts), so any other or re-created row with a ts not
+ * older is written again.
  */
 public class FeatureStoreSinkTask extends SinkTask {
     private static final Logger log = LoggerFactory.getLogger(FeatureStoreSinkTask.class);
@@ -89,7 +95,9 @@ public class FeatureStoreSinkTask extends SinkTask {
     private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
     private final List<Reported> reported = new ArrayList<>();
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
-    private Map<String, String> identifierCache;
+    private RowIndex rows;
+    private boolean deleteOnTombstone;
+    private boolean writesOnline;
     private int outages; // consecutive batches refused with a RetriableException (registry or control plane down)
     private final Stats stats = new Stats();
 
@@ -97,12 +105,17 @@ public class FeatureStoreSinkTask extends SinkTask {
     public static final class Stats {
         public final AtomicLong puts = new AtomicLong();
         public final AtomicLong deletes = new AtomicLong();
+        /** Tombstones that deleted nothing: the row is unknown, or the online record holds another row or nothing. */
+        public final AtomicLong deletesSkipped = new AtomicLong();
+        /** Redelivered records already applied before a restart (the row index is ahead of the committed offset). */
+        public final AtomicLong alreadyApplied = new AtomicLong();
         public final AtomicLong retries = new AtomicLong();
         public final AtomicLong deadLettered = new AtomicLong();
 
         @Override
         public String toString() {
-            return puts + " puts, " + deletes + " deletes, " + retries + " retries, " + deadLettered + " to the DLQ";
+            return puts + " puts, " + deletes + " deletes, " + deletesSkipped + " tombstones deleting nothing, "
+                    + alreadyApplied + " already applied, " + retries + " retries, " + deadLettered + " to the DLQ";
         }
     }
 
@@ -131,13 +144,17 @@ public class FeatureStoreSinkTask extends SinkTask {
         long ttlSeconds = config.getLong(FeatureStoreSinkConfig.TTL_SECONDS);
         ttl = ttlSeconds > 0 ? TtlDuration.builder().unit(TtlDurationUnit.SECONDS).value((int) Math.min(Integer.MAX_VALUE, ttlSeconds)).build() : null;
         deletionMode = DeletionMode.fromValue(config.getString(FeatureStoreSinkConfig.DELETION_MODE));
-        int cacheSize = config.getInt(FeatureStoreSinkConfig.IDENTIFIER_CACHE_SIZE);
-        identifierCache = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-                return size() > cacheSize;
-            }
-        };
+        deleteOnTombstone = config.getBoolean(FeatureStoreSinkConfig.DELETE_ON_TOMBSTONE);
+        // GetRecord reads the online store: with OfflineStore alone as target there is no online record to delete
+        writesOnline = targetStores.isEmpty() || targetStores.contains(TargetStore.ONLINE_STORE);
+        Map<String, Object> indexClient = config.rowIndexClient();
+        rows = new RowIndex(indexClient == null ? null : new RowIndexTopic(config.rowIndexTopic(), indexClient,
+                config.getInt(FeatureStoreSinkConfig.ROW_INDEX_PARTITIONS)));
+        if (indexClient == null && deleteOnTombstone
+                && config.definitions().joins().stream().anyMatch(j -> !RecordMapper.oneRowPerIdentifier(j))) {
+            log.warn("{} is not set: the row index lives in this task's memory, so a tombstone of a row written before "
+                    + "the task (re)started deletes nothing online", FeatureStoreSinkConfig.ROW_INDEX_BOOTSTRAP_SERVERS);
+        }
 
         Duration timeout = Duration.ofMillis(config.getLong(FeatureStoreSinkConfig.REQUEST_TIMEOUT_MS));
         runtime = config.aws().apply(SageMakerFeatureStoreRuntimeAsyncClient.builder())
@@ -161,7 +178,8 @@ public class FeatureStoreSinkTask extends SinkTask {
             control = b.build();
         }
         groups = new FeatureGroups(control, config.getString(FeatureStoreSinkConfig.EVENT_TIME_FEATURE_NAME));
-        log.info("Feature Store sink task started (max.in.flight={}, target stores={})", maxInFlight, targetStores);
+        log.info("Feature Store sink task started (max.in.flight={}, target stores={}, row index {})", maxInFlight,
+                targetStores, indexClient == null ? "in memory" : "in topic " + config.rowIndexTopic());
     }
 
     /** A prepared request: what to send and for which record. */
@@ -169,19 +187,30 @@ public class FeatureStoreSinkTask extends SinkTask {
                       boolean delete) {
     }
 
+    /** A decoded record, before anything changed for it. */
+    private record Input(SinkRecord record, Decoded decoded, FeatureGroups.Group group) {
+    }
+
+    @Override
+    public void open(Collection<TopicPartition> partitions) {
+        rows.open(partitions);
+    }
+
     @Override
     public void put(Collection<SinkRecord> records) {
         checkFatal();
         drainRefused();
-        // Prepare the whole batch first: anything that may throw (describe a group, a registry outage) happens before
-        // any submission, so that Connect can deliver the same batch again after a RetriableException.
-        List<Object> prepared = new ArrayList<>(records.size());
+        // Decode the whole batch first: what may throw (a registry outage, describing a group) happens before the row
+        // index changes or any request is sent, so that Connect can deliver the same batch again after a
+        // RetriableException.
+        List<Object> decoded = new ArrayList<>(records.size());
         try {
             for (SinkRecord r : records) {
                 try {
-                    prepared.add(prepare(r));
+                    Decoded d = input.decode(r);
+                    decoded.add(new Input(r, d, groups.of(d.join())));
                 } catch (BadRecordException e) {
-                    prepared.add(new Refused(r, e.describe()));
+                    decoded.add(new Refused(r, e.describe()));
                 }
             }
         } catch (RetriableException e) {
@@ -191,44 +220,57 @@ public class FeatureStoreSinkTask extends SinkTask {
             throw e;
         }
         outages = 0;
-        for (Object p : prepared) {
-            if (p instanceof Refused rf) {
-                TopicPartition tp = new TopicPartition(rf.record().topic(), rf.record().kafkaPartition());
-                tracker.submitted(tp, rf.record().kafkaOffset());
-                report(rf);
+        for (Object o : decoded) {
+            Refused refusal = o instanceof Refused rf ? rf : null;
+            List<Op> ops = List.of();
+            if (refusal == null) {
+                try {
+                    ops = prepare((Input) o);
+                } catch (BadRecordException e) {
+                    refusal = new Refused(((Input) o).record(), e.describe());
+                }
+            }
+            if (refusal != null) {
+                TopicPartition tp = new TopicPartition(refusal.record().topic(), refusal.record().kafkaPartition());
+                tracker.submitted(tp, refusal.record().kafkaOffset());
+                report(refusal);
+            } else if (ops.isEmpty()) {
+                SinkRecord r = ((Input) o).record();
+                TopicPartition tp = new TopicPartition(r.topic(), r.kafkaPartition());
+                tracker.submitted(tp, r.kafkaOffset());
+                tracker.done(tp, r.kafkaOffset());
             } else {
-                submit((Op) p);
+                ops.forEach(this::submit);
             }
         }
         drainRefused();
     }
 
-    private Op prepare(SinkRecord r) {
-        Decoded d = input.decode(r);
+    /** The requests for one record, in order (none: nothing to do), after updating the row index. */
+    private List<Op> prepare(Input in) {
+        SinkRecord r = in.record();
+        Decoded d = in.decoded();
+        FeatureGroups.Group group = in.group();
         TopicPartition tp = new TopicPartition(r.topic(), r.kafkaPartition());
-        FeatureGroups.Group group = groups.of(d.join());
+        long offset = r.kafkaOffset();
+        if (rows.applied(tp, d.rowKey(), offset)) {
+            stats.alreadyApplied.incrementAndGet();
+            return List.of();
+        }
+        boolean deletes = deleteOnTombstone && writesOnline;
         if (d.isTombstone()) {
-            if (!config.getBoolean(FeatureStoreSinkConfig.DELETE_ON_TOMBSTONE)) {
-                return new Op(r, tp, null, null, true);
+            RowIndex.Entry e = rows.delete(tp, offset, d.rowKey());
+            if (!deletes) {
+                return List.of();
             }
-            String id = RecordMapper.identifierFromRowKey(d.join(), d.rowKey());
+            // Unknown row: if it is its identifier's only row, the record can only hold it; any other unknown row was
+            // not its identifier's newest here, or not written by this task since it started: deleting would be a guess.
+            String id = e != null ? e.identifier() : RecordMapper.oneRowPerIdentifier(d.join()) ? d.rowKey() : null;
             if (id == null) {
-                id = identifierCache.get(d.join().id() + "\u0000" + d.rowKey());
+                stats.deletesSkipped.incrementAndGet();
+                return List.of();
             }
-            if (id == null) {
-                throw new BadRecordException("unknown-identifier", "tombstone for row key '" + d.rowKey() + "' of "
-                        + d.join().id() + ": its record identifier (" + d.join().recordIdentifier() + ") is not a row id "
-                        + "and the row was not seen by this task, so the record to delete is unknown");
-            }
-            long when = r.timestamp() != null && r.timestamp() >= 0 ? r.timestamp() : System.currentTimeMillis();
-            DeleteRecordRequest.Builder del = DeleteRecordRequest.builder().featureGroupName(group.name())
-                    .recordIdentifierValueAsString(id).eventTime(RecordMapper.eventTime(when, group.eventTimeFractional()))
-                    .deletionMode(deletionMode);
-            if (!targetStores.isEmpty()) {
-                del.targetStores(targetStores);
-            }
-            DeleteRecordRequest req = del.build();
-            return new Op(r, tp, group.name() + "\u0000" + id, () -> runtime.deleteRecord(req), true);
+            return List.of(deleteOp(r, tp, group, id, e));
         }
         String id = RecordMapper.identifier(d.join(), d.value());
         List<FeatureValue> values = RecordMapper.record(d.join(), group, id, d.value());
@@ -240,16 +282,66 @@ public class FeatureStoreSinkTask extends SinkTask {
             put.ttlDuration(ttl);
         }
         PutRecordRequest req = put.build();
-        identifierCache.put(d.join().id() + "\u0000" + d.rowKey(), id);
-        return new Op(r, tp, group.name() + "\u0000" + id, () -> runtime.putRecord(req), false);
+        RowIndex.Entry moved = rows.put(tp, offset, d.rowKey(), id, d.value().getTs(),
+                RecordMapper.contentHash(RecordMapper.asMap(values)));
+        List<Op> ops = new ArrayList<>(2);
+        if (moved != null && deletes) {
+            ops.add(deleteOp(r, tp, group, moved.identifier(), moved)); // the row left this identifier
+        }
+        ops.add(new Op(r, tp, group.name() + "\u0000" + id, () -> runtime.putRecord(req), false));
+        return ops;
+    }
+
+    private Op deleteOp(SinkRecord r, TopicPartition tp, FeatureGroups.Group group, String id, RowIndex.Entry expected) {
+        return new Op(r, tp, group.name() + "\u0000" + id, () -> deleteIfHeld(group, id, expected), true);
+    }
+
+    /**
+     * Deletes {@code id}'s online record if it is the row's revision {@code expected} (null: whatever it holds), with
+     * the record's own EventTime. Completes with whether a DeleteRecord was sent.
+     */
+    private CompletableFuture<Boolean> deleteIfHeld(FeatureGroups.Group group, String id, RowIndex.Entry expected) {
+        return heldEventTime(group, id, expected).thenCompose(eventTime -> {
+            if (eventTime == null) {
+                return CompletableFuture.completedFuture(false);
+            }
+            DeleteRecordRequest.Builder del = DeleteRecordRequest.builder().featureGroupName(group.name())
+                    .recordIdentifierValueAsString(id).eventTime(eventTime).deletionMode(deletionMode);
+            if (!targetStores.isEmpty()) {
+                del.targetStores(targetStores);
+            }
+            return runtime.deleteRecord(del.build()).handle((ok, err) -> {
+                if (err == null) {
+                    return CompletableFuture.completedFuture(true);
+                }
+                Throwable cause = unwrap(err);
+                if (deletionMode == DeletionMode.HARD_DELETE && cause instanceof AwsServiceException e && e.statusCode() == 400) {
+                    // HardDelete refuses an EventTime older than the record's: another row replaced it since GetRecord
+                    return heldEventTime(group, id, expected).thenCompose(still -> still == null
+                            ? CompletableFuture.completedFuture(false) : CompletableFuture.<Boolean>failedFuture(cause));
+                }
+                return CompletableFuture.<Boolean>failedFuture(cause);
+            }).thenCompose(f -> f);
+        });
+    }
+
+    /** The EventTime of {@code id}'s online record if it is {@code expected} (any live record if null), else null. */
+    private CompletableFuture<String> heldEventTime(FeatureGroups.Group group, String id, RowIndex.Entry expected) {
+        GetRecordRequest get = GetRecordRequest.builder().featureGroupName(group.name()).recordIdentifierValueAsString(id).build();
+        return runtime.getRecord(get).thenApply(resp -> {
+            if (!resp.hasRecord() || resp.record().isEmpty()) {
+                return null;
+            }
+            Map<String, String> held = RecordMapper.asMap(resp.record());
+            if (expected != null && !expected.hash().equals(RecordMapper.contentHash(held))) {
+                return null;
+            }
+            return held.get(group.eventTimeFeature());
+        });
     }
 
     private void submit(Op op) {
         tracker.submitted(op.tp(), op.record().kafkaOffset());
-        if (op.send() == null) { // tombstone with deletes disabled
-            tracker.done(op.tp(), op.record().kafkaOffset());
-            return;
-        }
         acquirePermit();
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> prev = tails.put(op.orderKey(), mine);
@@ -257,7 +349,7 @@ public class FeatureStoreSinkTask extends SinkTask {
         start.whenComplete((x, t) -> attempt(op, 1).whenComplete((ok, err) -> {
             try {
                 if (err == null) {
-                    (op.delete() ? stats.deletes : stats.puts).incrementAndGet();
+                    (!op.delete() ? stats.puts : Boolean.TRUE.equals(ok) ? stats.deletes : stats.deletesSkipped).incrementAndGet();
                     tracker.done(op.tp(), op.record().kafkaOffset());
                 } else {
                     Throwable cause = unwrap(err);
@@ -300,7 +392,7 @@ public class FeatureStoreSinkTask extends SinkTask {
         }
     }
 
-    private CompletableFuture<Void> attempt(Op op, int n) {
+    private CompletableFuture<Object> attempt(Op op, int n) {
         CompletableFuture<?> call;
         try {
             call = op.send().get();
@@ -309,7 +401,7 @@ public class FeatureStoreSinkTask extends SinkTask {
         }
         return call.handle((ok, err) -> {
             if (err == null) {
-                return CompletableFuture.<Void>completedFuture(null);
+                return CompletableFuture.<Object>completedFuture(ok);
             }
             Throwable cause = unwrap(err);
             Kind kind = classify(cause);
@@ -320,13 +412,13 @@ public class FeatureStoreSinkTask extends SinkTask {
                         CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)).thenCompose(f -> f);
             }
             if (kind == Kind.FATAL) {
-                return CompletableFuture.<Void>failedFuture(new FatalError(cause));
+                return CompletableFuture.<Object>failedFuture(new FatalError(cause));
             }
             String why = describe(cause);
             if (kind == Kind.RETRY) {
                 why = "gave up after " + n + " attempts: " + why;
             }
-            return CompletableFuture.<Void>failedFuture(new Rejected((op.delete() ? "DeleteRecord" : "PutRecord")
+            return CompletableFuture.<Object>failedFuture(new Rejected((op.delete() ? "DeleteRecord" : "PutRecord")
                     + " refused: " + why));
         }).thenCompose(f -> f);
     }
@@ -416,8 +508,11 @@ public class FeatureStoreSinkTask extends SinkTask {
         checkFatal();
         drainRefused();
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
-        tracker.committable().forEach((tp, offset) -> {
-            if (currentOffsets.containsKey(tp)) {
+        Map<TopicPartition, Long> committable = tracker.committable();
+        // the row index must be durable up to an offset before that offset is committed
+        List<TopicPartition> notWritten = rows.drain(committable);
+        committable.forEach((tp, offset) -> {
+            if (currentOffsets.containsKey(tp) && !notWritten.contains(tp)) {
                 out.put(tp, new OffsetAndMetadata(offset));
             }
         });
@@ -457,6 +552,7 @@ public class FeatureStoreSinkTask extends SinkTask {
         awaitIdle(config.getLong(FeatureStoreSinkConfig.CLOSE_TIMEOUT_MS));
         for (TopicPartition tp : partitions) {
             tracker.forget(tp);
+            rows.close(tp);
         }
     }
 
@@ -470,6 +566,9 @@ public class FeatureStoreSinkTask extends SinkTask {
         }
         if (control != null) {
             control.close();
+        }
+        if (rows != null) {
+            rows.close();
         }
         log.info("Feature Store sink task stopped: {}", stats);
     }

@@ -8,15 +8,22 @@ import io.splice.core.merge.ValueTypes;
 import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.FeatureValue;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /** StitchedRecord to Feature Store record: identifier, event time, then every non-null feature as a string. */
 final class RecordMapper {
+    private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?");
     static final DateTimeFormatter EVENT_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -71,34 +78,47 @@ final class RecordMapper {
         return v.toString();
     }
 
-    /**
-     * The record identifier of a deleted row, when the row key tells it: the record identifier is one of the
-     * join's row ids (the row key is that value, or the JSON array of the row id values). Null otherwise.
-     */
-    static String identifierFromRowKey(JoinDefinition join, String rowKey) {
-        List<String> rowIds = join.rowIds();
-        int i = rowIds.indexOf(join.recordIdentifier());
-        if (i < 0) {
-            return null;
+    /** A record as feature name to value (lists as their string form), as sent or as GetRecord returns it. */
+    static Map<String, String> asMap(List<FeatureValue> record) {
+        Map<String, String> out = new TreeMap<>();
+        for (FeatureValue fv : record) {
+            out.put(fv.featureName(), fv.valueAsString() != null ? fv.valueAsString()
+                    : fv.hasValueAsStringList() ? fv.valueAsStringList().toString() : "");
         }
-        if (rowIds.size() == 1) {
-            return rowKey;
-        }
-        List<String> parts = parseJsonStringArray(rowKey);
-        return parts != null && parts.size() == rowIds.size() ? parts.get(i) : null;
+        return out;
     }
 
-    private static List<String> parseJsonStringArray(String s) {
+    /**
+     * A hash of a whole record (identifier, event time, every feature), to tell whether the online record is still the
+     * one the sink wrote for a row. Numbers are compared by value ({@code 1.0} = {@code 1}) in case the store
+     * normalises them.
+     */
+    static String contentHash(Map<String, String> record) {
         try {
-            com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(s);
-            if (n == null || !n.isArray()) {
-                return null;
-            }
-            List<String> out = new ArrayList<>();
-            n.forEach(e -> out.add(e.isTextual() ? e.textValue() : e.toString()));
-            return out;
-        } catch (java.io.IOException e) {
-            return null;
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            new TreeMap<>(record).forEach((k, v) -> {
+                String value = v;
+                if (v != null && NUMBER.matcher(v).matches()) {
+                    try {
+                        BigDecimal d = new BigDecimal(v).stripTrailingZeros(); // one form per value; toString keeps 1e99 short
+                        value = d.signum() == 0 ? "0" : d.toString();
+                    } catch (NumberFormatException | ArithmeticException e) {
+                        value = v; // exponent out of range: compared as text
+                    }
+                }
+                md.update(k.getBytes(StandardCharsets.UTF_8));
+                md.update((byte) 0);
+                md.update(String.valueOf(value).getBytes(StandardCharsets.UTF_8));
+                md.update((byte) 0);
+            });
+            return HexFormat.of().formatHex(md.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
+    }
+
+    /** Whether a row is its record identifier's only row: the join's one row id is the record identifier. */
+    static boolean oneRowPerIdentifier(JoinDefinition join) {
+        return join.rowIds().size() == 1 && join.rowIds().get(0).equals(join.recordIdentifier());
     }
 }

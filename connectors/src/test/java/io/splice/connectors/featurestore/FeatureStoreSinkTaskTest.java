@@ -217,7 +217,7 @@ class FeatureStoreSinkTaskTest {
     }
 
     @Test
-    void tombstonesBecomeDeleteRecordOfTheRowsRecordIdentifier() {
+    void tombstonesBecomeDeleteRecordOfTheRecordHoldingTheRowAtTheRowsTs() {
         FakeContext ctx = new FakeContext(true);
         FeatureStoreSinkTask task = task(ctx, Map.of());
         // Given card k1 of the cards join (row key = card id) and row r1 of payments (card c9)
@@ -227,18 +227,23 @@ class FeatureStoreSinkTaskTest {
         assertTrue(endpoint.record("cards_v1", "k1").isPresent());
         assertTrue(endpoint.record("payments_v2", "c9").isPresent());
 
-        // When both rows are deleted (tombstones), and a row this task never saw is deleted too
+        // When both rows are deleted (tombstones a minute later), and a row this task never wrote is deleted too
         task.put(List.of(TestData.sinkRecord(CARDS_TOPIC, 0, 1, DAY1 + 60_000, "k1", null),
                 TestData.sinkRecord(TOPIC, 0, 1, DAY1 + 60_000, "r1", null),
                 TestData.sinkRecord(TOPIC, 0, 2, DAY1 + 60_000, "r77", null)));
         assertTrue(task.awaitIdle(10_000));
 
-        // Then both records are gone, and the unknown row's tombstone is in the DLQ with the reason
+        // Then both records are gone, deleted at their rows' ts; the unknown row deleted nothing and is no dead letter
         assertTrue(endpoint.record("cards_v1", "k1").isEmpty());
         assertTrue(endpoint.record("payments_v2", "c9").isEmpty());
-        assertEquals(2, endpoint.writes().stream().filter(w -> w.operation() == Write.Operation.DELETE && w.applied()).count());
-        assertEquals(1, ctx.deadLetters.size());
-        assertTrue(ctx.deadLetters.get(0).error().getMessage().startsWith("unknown-identifier:"), ctx.deadLetters.get(0).error().getMessage());
+        List<Write> deletes = endpoint.writes().stream().filter(w -> w.operation() == Write.Operation.DELETE).toList();
+        assertEquals(2, deletes.size());
+        assertTrue(deletes.stream().allMatch(w -> w.applied() && w.eventTime().toEpochMilli() == DAY1), deletes::toString);
+        assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
+        assertEquals(2L, task.stats().deletes.get());
+        assertEquals(1L, task.stats().deletesSkipped.get());
+        assertEquals(3L, task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(3)))
+                .get(new TopicPartition(TOPIC, 0)).offset());
     }
 
     @Test

@@ -55,7 +55,7 @@ class PluginJarIT {
         assertTrue(exited, "child JVM did not finish:\n" + tail(log));
         assertEquals(0, child.exitValue(), tail(log));
         String ok = log.lines().filter(l -> l.startsWith("PLUGIN-OK")).findFirst().orElseThrow(() -> new AssertionError(tail(log)));
-        assertTrue(ok.contains("objects=1 deletes=25") && ok.contains(pluginDir.getFileName() + "/splice-connectors/"), ok);
+        assertTrue(ok.contains("objects=1 lookups=25 deletes=0") && ok.contains(pluginDir.getFileName() + "/splice-connectors/"), ok);
     }
 
     private static String tail(String log) {

@@ -100,19 +100,22 @@ public final class PluginJarMain {
                     .reduce((a, b) -> a + "," + b).orElse("none");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             long objects = 0;
-            long deletes = 0;
+            long lookups = 0;
             while (System.nanoTime() < deadline) {
                 objects = client.listObjectsV2(b -> b.bucket("lake").prefix("offline/cards_v1/")).keyCount();
-                deletes = fs.writes().stream().filter(w -> w.operation() == Write.Operation.DELETE).count();
-                if (objects == 1 && deletes == n) {
+                // each tombstone reads its card's online record (GetRecord); no record, so no DeleteRecord follows
+                lookups = fs.calls("GetRecord");
+                if (objects == 1 && lookups == n) {
                     break;
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
             }
-            System.out.println((objects == 1 && deletes == n ? "PLUGIN-OK" : "PLUGIN-FAIL") + " objects=" + objects
+            long deletes = fs.writes().stream().filter(w -> w.operation() == Write.Operation.DELETE).count();
+            boolean ok = objects == 1 && lookups == n && deletes == 0;
+            System.out.println((ok ? "PLUGIN-OK" : "PLUGIN-FAIL") + " objects=" + objects + " lookups=" + lookups
                     + " deletes=" + deletes + " location=" + location);
             System.out.flush();
-            if (!(objects == 1 && deletes == n)) {
+            if (!ok) {
                 System.exit(1);
             }
         } catch (Exception e) {
