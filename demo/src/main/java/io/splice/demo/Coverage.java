@@ -1,9 +1,12 @@
 package io.splice.demo;
 
+import io.splice.core.merge.SourceLabel;
+
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -17,8 +20,8 @@ import java.util.TreeMap;
  * taken from a bootstrap part, the log, the backfill, or are missing. Built from the latest revision of every row.
  */
 public final class Coverage {
-    /** The source kinds, in priority order (DESIGN §5), then missing. */
-    public static final List<String> KINDS = List.of("bootstrap", "log", "backfill", "missing");
+    /** The source kinds, in priority order (DESIGN §5), then missing: core's {@link SourceLabel.Kind} tags. */
+    public static final List<String> KINDS = Arrays.stream(SourceLabel.Kind.values()).map(SourceLabel.Kind::tag).toList();
 
     private final LinkedHashSet<String> features = new LinkedHashSet<>();
     private final TreeMap<LocalDate, Map<String, Long>> byDay = new TreeMap<>();
@@ -47,15 +50,9 @@ public final class Coverage {
         return m;
     }
 
-    /** The kind of a source value: {@code bootstrap:<topic>} is bootstrap; anything unknown counts as missing. */
+    /** The kind of a source value ({@link SourceLabel#kindOf}); a kind's own tag (a summary's column) is itself. */
     public static String kind(String source) {
-        if (source == null) {
-            return "missing";
-        }
-        if (source.startsWith("bootstrap:") || source.equals("bootstrap")) {
-            return "bootstrap";
-        }
-        return KINDS.contains(source) ? source : "missing";
+        return KINDS.contains(source) ? source : SourceLabel.kindOf(source).tag();
     }
 
     /** Adds one row (its latest revision): its time, its sources, and its record identifier (may be null). */
@@ -77,8 +74,9 @@ public final class Coverage {
             String k = kind(src);
             d.merge(k, 1L, Long::sum);
             byFeature.get(f).merge(k, 1L, Long::sum);
-            if (k.equals("bootstrap") && src != null && src.startsWith("bootstrap:")) {
-                bootstrapTopics.merge(src.substring("bootstrap:".length()), 1L, Long::sum);
+            String topic = SourceLabel.bootstrapTopic(src);
+            if (topic != null) {
+                bootstrapTopics.merge(topic, 1L, Long::sum);
             }
         }
     }

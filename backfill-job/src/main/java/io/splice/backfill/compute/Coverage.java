@@ -2,9 +2,7 @@ package io.splice.backfill.compute;
 
 import io.splice.backfill.io.StitchedTable;
 import io.splice.core.api.PartDefinition;
-import io.splice.core.merge.MergeRules;
-import io.splice.core.merge.MergedRow;
-import io.splice.core.merge.SourceRecord;
+import io.splice.core.merge.PartCoverage;
 import io.splice.core.offline.OfflineColumns;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -40,28 +38,10 @@ public final class Coverage {
     private Coverage() {
     }
 
-    /** The coverage rule for one stitched row ({@code partHashes} null: unknown, not checked). */
+    /** The coverage rule for one stitched row: core's {@link PartCoverage#coveredIn} ({@code partHashes} null: unknown, not checked). */
     public static boolean covered(PartDefinition part, String currentHash, Map<String, String> sources,
                                   Map<String, String> partHashes, boolean deleted) {
-        return covered(part.name(), part.featureNames().toArray(String[]::new), currentHash, sources, partHashes, deleted);
-    }
-
-    static boolean covered(String part, String[] features, String currentHash, Map<String, String> sources,
-                           Map<String, String> partHashes, boolean deleted) {
-        if (deleted || sources == null) {
-            return false;
-        }
-        if (partHashes != null && !MergeRules.validFor(new SourceRecord(0L, Map.of(), Map.of(), partHashes),
-                currentHash, part, false)) {
-            return false; // stitched under another definition of the part: its coverage says nothing now
-        }
-        for (String f : features) {
-            String s = sources.get(f);
-            if (s == null || !(s.equals(MergedRow.LOG) || s.startsWith("bootstrap:"))) {
-                return false;
-            }
-        }
-        return true;
+        return PartCoverage.coveredIn(part, currentHash, sources, partHashes, deleted);
     }
 
     /**
@@ -146,7 +126,7 @@ public final class Coverage {
                         out[i] = r.get(i);
                     }
                     for (int i = 0; i < parts.length; i++) {
-                        out[nLeft + i] = !covered(parts[i], features[i], hashes[i], sources, ph, deleted);
+                        out[nLeft + i] = !PartCoverage.coveredIn(parts[i], features[i], hashes[i], sources, ph, deleted);
                     }
                     return RowFactory.create(out);
                 }

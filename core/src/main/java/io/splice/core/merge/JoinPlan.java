@@ -81,11 +81,6 @@ public final class JoinPlan {
         return join.bootstrapParts();
     }
 
-    /** Source label of a bootstrap part in {@code sources}. */
-    public static String bootstrapLabel(String topic) {
-        return "bootstrap:" + topic;
-    }
-
     /**
      * The row key from the {@code row_ids} fields, looked up in the log's context, then its keys: the value itself
      * for one field, the JSON array of the values in declared order for several.

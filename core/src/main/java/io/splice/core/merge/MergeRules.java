@@ -52,7 +52,7 @@ public final class MergeRules {
         for (BootstrapPart bp : plan.bootstrapParts()) {
             SourceRecord r = s.bootstraps().get(bp.topic());
             if (r != null && bp.appliesTo(base.ts())) {
-                bootstraps.add(new Candidate(JoinPlan.bootstrapLabel(bp.topic()), r));
+                bootstraps.add(new Candidate(SourceLabel.bootstrap(bp.topic()), r));
             }
         }
         SourceRecord log = plan.join().bootstrapFromLog() ? s.log() : null;
@@ -67,11 +67,11 @@ public final class MergeRules {
                 }
             }
             if (validFor(log, hash, part.name(), true)) {
-                candidates.add(new Candidate(MergedRow.LOG, log));
+                candidates.add(new Candidate(SourceLabel.LOG, log));
             }
             // Rules 2-3: the backfill fills a part only when bootstrap and log do not jointly cover it; never external.
             if (!part.external() && !covered(part, candidates) && validFor(s.backfill(), hash, part.name(), false)) {
-                candidates.add(new Candidate(MergedRow.BACKFILL, s.backfill()));
+                candidates.add(new Candidate(SourceLabel.BACKFILL, s.backfill()));
             }
             for (FeatureDefinition f : part.features()) {
                 pick(f.name(), candidates, values, sources);
@@ -80,21 +80,13 @@ public final class MergeRules {
         return new MergedRow(base.ts(), base.keys(), values, sources);
     }
 
-    /** Rule 2: the union of feature names present (even as null) in the candidates holds every feature of the part. */
+    /** Rule 2 ({@link PartCoverage}) over the candidates' values. */
     static boolean covered(PartDefinition part, List<Candidate> candidates) {
-        for (FeatureDefinition f : part.features()) {
-            boolean present = false;
-            for (Candidate c : candidates) {
-                if (c.record().values().containsKey(f.name())) {
-                    present = true;
-                    break;
-                }
-            }
-            if (!present) {
-                return false;
-            }
+        List<Map<String, Object>> values = new ArrayList<>(candidates.size());
+        for (Candidate c : candidates) {
+            values.add(c.record().values());
         }
-        return true;
+        return PartCoverage.covered(part, values);
     }
 
     /** Rules 3-4: the first non-null value in priority order; else the highest source holding a null; else missing. */
@@ -116,7 +108,7 @@ public final class MergeRules {
             }
         }
         values.put(feature, null);
-        sources.put(feature, firstHolder != null ? firstHolder : MergedRow.MISSING);
+        sources.put(feature, firstHolder != null ? firstHolder : SourceLabel.MISSING);
     }
 
     /**

@@ -102,7 +102,7 @@ class MergeRulesTest {
             // Then its values are not used, so nothing changes
             assertSame(Emission.UNCHANGED, e);
             MergedRow m = MergeRules.merge(plan, row);
-            assertEquals(MergedRow.MISSING, m.sources().get("cnt"));
+            assertEquals(SourceLabel.MISSING, m.sources().get("cnt"));
             assertNull(m.values().get("cnt"));
         }
 
@@ -118,7 +118,7 @@ class MergeRulesTest {
         void logValuesOfAPartWithAStaleHashAreIgnored() {
             MergedRow m = upsert(MergeRules.apply(plan, row, SourceKind.LOG, "log",
                     rec(values("cnt", 3L, "amt", 1.0, "risk", 0.1), hashes("card_txn", "old", "risk_ext", risk))));
-            assertEquals(MergedRow.MISSING, m.sources().get("cnt"));
+            assertEquals(SourceLabel.MISSING, m.sources().get("cnt"));
             assertEquals("log", m.sources().get("risk"));
         }
 
@@ -185,7 +185,7 @@ class MergeRulesTest {
                     rec(values("risk", 0.7), null)));
             MergedRow m = MergeRules.merge(plan, row);
             assertNull(m.values().get("risk"));
-            assertEquals(MergedRow.MISSING, m.sources().get("risk"));
+            assertEquals(SourceLabel.MISSING, m.sources().get("risk"));
         }
 
         @Test
@@ -197,7 +197,7 @@ class MergeRulesTest {
             MergedRow m = MergeRules.merge(noLog, row);
             assertEquals(7L, m.values().get("cnt"));
             assertEquals("backfill", m.sources().get("cnt"));
-            assertEquals(MergedRow.MISSING, m.sources().get("risk"));
+            assertEquals(SourceLabel.MISSING, m.sources().get("risk"));
         }
     }
 
@@ -213,7 +213,7 @@ class MergeRulesTest {
         @Test
         void featureNobodyHeldIsMissing() {
             MergedRow m = upsert(MergeRules.apply(plan, row, SourceKind.LOG, "log", log(values("risk", 0.2))));
-            assertEquals(MergedRow.MISSING, m.sources().get("cnt"));
+            assertEquals(SourceLabel.MISSING, m.sources().get("cnt"));
             assertTrue(m.values().containsKey("cnt"));
         }
 
@@ -258,7 +258,7 @@ class MergeRulesTest {
             MergeRules.apply(plan, other, SourceKind.BOOTSTRAP, "b.window", rec(values("cnt", 5L), null));
             MergedRow outside = upsert(MergeRules.apply(plan, other, SourceKind.LOG, "log",
                     new SourceRecord(outsideTs, Map.of(), values("risk", 0.5), hashes("card_txn", card, "risk_ext", risk))));
-            assertEquals(MergedRow.MISSING, outside.sources().get("cnt"));
+            assertEquals(SourceLabel.MISSING, outside.sources().get("cnt"));
         }
 
         @Test
@@ -337,7 +337,7 @@ class MergeRulesTest {
             MergeRules.apply(plan, row, SourceKind.LOG, "log", log(values("risk", 0.5)));
             MergeRules.apply(plan, row, SourceKind.BACKFILL, "bf", rec(values("cnt", 7L, "amt", 9.0), hashes("card_txn", card)));
             MergedRow m = upsert(MergeRules.apply(plan, row, SourceKind.BACKFILL, "bf", null));
-            assertEquals(MergedRow.MISSING, m.sources().get("cnt"));
+            assertEquals(SourceLabel.MISSING, m.sources().get("cnt"));
         }
     }
 
@@ -347,7 +347,7 @@ class MergeRulesTest {
         void theLaterLogReplacesTheEarlierOne() {
             MergeRules.apply(plan, row, SourceKind.LOG, "log", log(values("cnt", 1L, "amt", 1.0, "risk", 0.5)));
             MergedRow m = upsert(MergeRules.apply(plan, row, SourceKind.LOG, "log", log(values("risk", 0.7))));
-            assertEquals(MergedRow.MISSING, m.sources().get("cnt"), "the earlier log's values are gone");
+            assertEquals(SourceLabel.MISSING, m.sources().get("cnt"), "the earlier log's values are gone");
             assertEquals(0.7, m.values().get("risk"));
         }
 

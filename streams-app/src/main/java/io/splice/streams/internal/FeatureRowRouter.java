@@ -4,7 +4,7 @@ import io.splice.avro.FeatureRow;
 import io.splice.avro.StitchedRecord;
 import io.splice.core.merge.BadRecordException;
 import io.splice.core.merge.JoinPlan;
-import io.splice.core.merge.MergedRow;
+import io.splice.core.merge.BootstrapRecords;
 import io.splice.core.merge.SourceKind;
 import io.splice.core.merge.SourceRecord;
 import io.splice.core.merge.ValueTypes;
@@ -12,7 +12,6 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Record;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,7 +48,7 @@ final class FeatureRowRouter extends RouterBase {
         }
         if (record.value() == null) {
             for (Reader r : readers) {
-                metrics.recordIn(r.plan().id(), label(r.kind()));
+                metrics.recordIn(r.plan().id(), r.kind());
                 context.forward(record.withKey(rowKey).withValue(Routed.of(r.plan().id(), r.kind(), topic, rowKey, null)));
             }
             return;
@@ -69,20 +68,14 @@ final class FeatureRowRouter extends RouterBase {
         if (decoded instanceof StitchedRecord s) {
             ts = s.getTs();
             keys = s.getKeys();
-            hashes = plainIfEmpty(s.getPartHashes());
-            // A stitched record read as a bootstrap: features it had no value source for count as absent.
-            values = new HashMap<>(s.getValues());
-            s.getSources().forEach((f, src) -> {
-                if (MergedRow.MISSING.equals(src)) {
-                    values.remove(f);
-                }
-            });
+            hashes = BootstrapRecords.hashesOrPlain(s.getPartHashes());
+            values = BootstrapRecords.stitchedValues(s.getValues(), s.getSources());
         } else {
             FeatureRow f = (FeatureRow) decoded;
             ts = f.getTs();
             keys = f.getKeys();
             values = f.getValues();
-            hashes = plainIfEmpty(f.getPartHashes());
+            hashes = BootstrapRecords.hashesOrPlain(f.getPartHashes());
         }
         InputGuards.timestamp(ts, "record");
         for (Reader r : readers) {
@@ -94,17 +87,8 @@ final class FeatureRowRouter extends RouterBase {
                 continue;
             }
             SourceRecord src = new SourceRecord(ts, Map.copyOf(keys), promoted, hashes == null ? null : Map.copyOf(hashes));
-            metrics.recordIn(r.plan().id(), label(r.kind()));
+            metrics.recordIn(r.plan().id(), r.kind());
             context.forward(record.withKey(rowKey).withValue(Routed.of(r.plan().id(), r.kind(), topic, rowKey, src)));
         }
-    }
-
-    /** No hashes at all is a plain table, valid for every part (rule 1); an empty map says no more than null does. */
-    private static Map<String, String> plainIfEmpty(Map<String, String> hashes) {
-        return hashes == null || hashes.isEmpty() ? null : hashes;
-    }
-
-    private static String label(SourceKind kind) {
-        return kind == SourceKind.BACKFILL ? "backfill" : "bootstrap";
     }
 }

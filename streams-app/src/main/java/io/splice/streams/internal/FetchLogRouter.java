@@ -63,7 +63,7 @@ final class FetchLogRouter extends RouterBase {
         // producer bug to surface (tables and older joins' outputs are checked only where valid: FeatureRowRouter).
         Map<String, Object> values = ValueTypes.promoteAll(plan, log.getValues(), true);
         SourceRecord src = new SourceRecord(log.getTs(), Map.copyOf(log.getKeys()), values, Map.copyOf(log.getPartHashes()));
-        metrics.recordIn(plan.id(), "log");
+        metrics.recordIn(plan.id(), SourceKind.LOG);
         context.forward(record.withKey(rowKey).withValue(Routed.of(plan.id(), SourceKind.LOG, topic, key, src)));
     }
 }

@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
+import io.splice.core.merge.SourceKind;
+import io.splice.core.merge.SourceLabel;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -39,47 +42,40 @@ public final class SpliceMetrics {
     private final class JoinMeters {
         final Counter inLog, inBackfill, inBootstrap, stitchedOut, revisions, tombstones, unchanged, evicted;
         final Counter fromLog, fromBackfill, fromBootstrap, missing;
-        final Map<String, Counter> valuesOther = new ConcurrentHashMap<>();
         final String join;
 
         JoinMeters(String join) {
             this.join = join;
-            inLog = inCounter(join, "log");
-            inBackfill = inCounter(join, "backfill");
-            inBootstrap = inCounter(join, "bootstrap");
+            inLog = inCounter(join, SourceKind.LOG.tag());
+            inBackfill = inCounter(join, SourceKind.BACKFILL.tag());
+            inBootstrap = inCounter(join, SourceKind.BOOTSTRAP.tag());
             stitchedOut = counter("splice.stitched.out", "Stitched records emitted", "join", join);
             revisions = counter("splice.revisions", "Emissions that revise an already emitted row", "join", join);
             tombstones = counter("splice.tombstones.out", "Rows deleted (tombstones emitted)", "join", join);
             unchanged = counter("splice.merges.unchanged", "Merges suppressed because values and sources did not change", "join", join);
             evicted = counter("splice.rows.evicted", "Rows evicted by state_retention_days", "join", join);
-            fromLog = values(join, "log");
-            fromBackfill = values(join, "backfill");
-            fromBootstrap = values(join, "bootstrap");
-            missing = values(join, "missing");
+            fromLog = values(join, SourceLabel.Kind.LOG.tag());
+            fromBackfill = values(join, SourceLabel.Kind.BACKFILL.tag());
+            fromBootstrap = values(join, SourceLabel.Kind.BOOTSTRAP.tag());
+            missing = values(join, SourceLabel.Kind.MISSING.tag());
         }
 
-        Counter in(String source) {
+        Counter in(SourceKind source) {
             return switch (source) {
-                case "log" -> inLog;
-                case "backfill" -> inBackfill;
-                case "bootstrap" -> inBootstrap;
-                default -> inCounter(join, source);
+                case LOG -> inLog;
+                case BACKFILL -> inBackfill;
+                case BOOTSTRAP -> inBootstrap;
             };
         }
 
         void emitted(Map<String, String> sources) {
             int log = 0, backfill = 0, bootstrap = 0, miss = 0;
             for (String s : sources.values()) {
-                if (s.equals("log")) {
-                    log++;
-                } else if (s.equals("backfill")) {
-                    backfill++;
-                } else if (s.startsWith("bootstrap:")) {
-                    bootstrap++;
-                } else if (s.equals("missing")) {
-                    miss++;
-                } else {
-                    valuesOther.computeIfAbsent(s, k -> values(join, k)).increment();
+                switch (SourceLabel.kindOf(s)) {
+                    case LOG -> log++;
+                    case BACKFILL -> backfill++;
+                    case BOOTSTRAP -> bootstrap++;
+                    case MISSING -> miss++;
                 }
             }
             add(fromLog, log);
@@ -110,8 +106,8 @@ public final class SpliceMetrics {
         return counter("splice.values.emitted", "Emitted feature values by source (coverage)", "join", join, "source", source);
     }
 
-    /** A record read from a source topic (source = log, backfill, bootstrap). */
-    public void recordIn(String join, String source) {
+    /** A record read from a source topic. */
+    public void recordIn(String join, SourceKind source) {
         join(join).in(source).increment();
     }
 
