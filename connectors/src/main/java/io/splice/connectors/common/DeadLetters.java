@@ -52,12 +52,9 @@ public final class DeadLetters {
      */
     static SinkRecord withReason(SinkRecord record, Throwable reason) {
         ConnectHeaders headers = new ConnectHeaders(record.headers());
-        headers.remove(DeadLetterHeaders.ERROR).remove(DeadLetterHeaders.SOURCE_TOPIC)
-                .remove(DeadLetterHeaders.SOURCE_PARTITION).remove(DeadLetterHeaders.SOURCE_OFFSET);
-        headers.addString(DeadLetterHeaders.ERROR, String.valueOf(reason.getMessage()));
-        headers.addString(DeadLetterHeaders.SOURCE_TOPIC, record.topic());
-        headers.addString(DeadLetterHeaders.SOURCE_PARTITION, String.valueOf(record.kafkaPartition()));
-        headers.addString(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(record.kafkaOffset()));
+        DeadLetterHeaders.NAMES.forEach(headers::remove);
+        DeadLetterHeaders.of(String.valueOf(reason.getMessage()), record.topic(), record.kafkaPartition(), record.kafkaOffset())
+                .forEach(headers::addString);
         return new SinkRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(), record.valueSchema(),
                 record.value(), record.kafkaOffset(), record.timestamp(), record.timestampType(), headers);
     }

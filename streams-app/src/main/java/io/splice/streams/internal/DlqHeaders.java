@@ -6,6 +6,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 
 /** Headers of a dead-letter record: the reason and where the record came from. */
@@ -18,16 +19,23 @@ public final class DlqHeaders {
     private DlqHeaders() {
     }
 
+    /** The original headers with core's dead-letter headers ({@link DeadLetterHeaders}) in place of any earlier set. */
     public static Headers of(Headers original, String error, Optional<RecordMetadata> meta) {
+        return of(original, DeadLetterHeaders.of(error, meta.map(RecordMetadata::topic).orElse(null),
+                meta.map(RecordMetadata::partition).orElse(null), meta.map(RecordMetadata::offset).orElse(null)));
+    }
+
+    public static Headers of(Headers original, Map<String, String> deadLetterHeaders) {
         RecordHeaders h = new RecordHeaders(original == null ? new RecordHeaders().toArray() : original.toArray());
-        h.remove(ERROR).remove(SOURCE_TOPIC).remove(SOURCE_PARTITION).remove(SOURCE_OFFSET);
-        h.add(ERROR, utf8(error));
-        meta.ifPresent(m -> {
-            h.add(SOURCE_TOPIC, utf8(m.topic()));
-            h.add(SOURCE_PARTITION, utf8(Integer.toString(m.partition())));
-            h.add(SOURCE_OFFSET, utf8(Long.toString(m.offset())));
-        });
+        DeadLetterHeaders.NAMES.forEach(h::remove);
+        deadLetterHeaders.forEach((name, value) -> h.add(name, utf8(value)));
         return h;
+    }
+
+    /** The {@code splice.error} text for a record read at {@code meta}. */
+    public static String error(String reason, String message, Optional<RecordMetadata> meta) {
+        return DeadLetterHeaders.error(reason, message, meta.map(RecordMetadata::topic).orElse(null),
+                meta.map(RecordMetadata::partition).orElse(null), meta.map(RecordMetadata::offset).orElse(null));
     }
 
     public static String get(Headers headers, String name) {

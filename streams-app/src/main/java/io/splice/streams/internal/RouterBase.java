@@ -57,8 +57,7 @@ abstract class RouterBase implements Processor<byte[], byte[], String, Routed> {
 
     protected void deadLetter(Record<byte[], byte[]> record, String reason, String message) {
         Optional<RecordMetadata> meta = context.recordMetadata();
-        String where = meta.map(m -> " (" + m.topic() + "-" + m.partition() + "@" + m.offset() + ")").orElse("");
-        String error = reason + ": " + message + where;
+        String error = DlqHeaders.error(reason, message, meta);
         metrics.dlq(reason, meta.map(RecordMetadata::topic).orElse("unknown"));
         context.forward(new Record<String, Routed>(null, Routed.dead(new DeadLetter(record.key(), record.value(), error)),
                 record.timestamp(), DlqHeaders.of(record.headers(), error, meta)));

@@ -11,6 +11,8 @@ import io.splice.core.merge.MergedRow;
 import io.splice.core.merge.RowState;
 import io.splice.core.merge.SourceRecord;
 import io.splice.core.offline.TombstoneHeaders;
+import io.splice.core.api.DeadLetterHeaders;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -137,15 +139,12 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
     private void deadLetter(Record<String, Routed> record, String reason, String message) {
         Routed in = record.value();
         Optional<RecordMetadata> meta = context.recordMetadata();
-        // where the record was read: its own topic, or the repartition topic a re-keyed log came through
-        String error = reason + ": " + message + meta.map(m -> " (" + m.topic() + "-" + m.partition() + "@" + m.offset() + ")").orElse("");
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(DlqHeaders.ERROR, error.getBytes(StandardCharsets.UTF_8));
-        headers.add(DlqHeaders.SOURCE_TOPIC, in.topic().getBytes(StandardCharsets.UTF_8));
-        meta.filter(m -> in.topic().equals(m.topic())).ifPresent(m -> {
-            headers.add(DlqHeaders.SOURCE_PARTITION, Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
-            headers.add(DlqHeaders.SOURCE_OFFSET, Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
-        });
+        // where the record was read: its own topic, or the repartition topic a re-keyed log came through; the source
+        // partition and offset only when it is the record's own topic
+        String error = DlqHeaders.error(reason, message, meta);
+        Optional<RecordMetadata> own = meta.filter(m -> in.topic().equals(m.topic()));
+        Headers headers = DlqHeaders.of(null, DeadLetterHeaders.of(error, in.topic(), own.map(RecordMetadata::partition).orElse(null),
+                own.map(RecordMetadata::offset).orElse(null)));
         metrics.dlq(reason, in.topic());
         byte[] value = in.record() == null ? null : toJson(in.record()).toString().getBytes(StandardCharsets.UTF_8);
         // the key the record was read with (DESIGN §4: the DLQ keeps the original key), not the row key it was re-keyed to
