@@ -271,6 +271,11 @@ public class S3OfflineSinkTask extends SinkTask {
 
         /** Adds {@code r}; false if writing failed and the partition was rewound to its committed offset. */
         boolean append(SinkRecord r, long now) {
+            if (r.kafkaOffset() <= lastOffset || r.kafkaOffset() < committable) {
+                // a batch delivered again after put() threw a RetriableException (a registry outage) mid-batch: the
+                // records before the failure are already in the segment or uploaded
+                return true;
+            }
             long time = r.timestamp() != null && r.timestamp() >= 0 ? r.timestamp() : 0L;
             long interval = config.getLong(S3OfflineSinkConfig.ROTATE_INTERVAL_MS);
             if (count > 0 && interval >= 0 && time - firstTime >= interval) {

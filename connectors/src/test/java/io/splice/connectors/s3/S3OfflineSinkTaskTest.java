@@ -1,14 +1,18 @@
 package io.splice.connectors.s3;
 
 import io.splice.avro.StitchedRecord;
+import io.splice.avro.serde.InMemorySchemaRegistryClient;
 import io.splice.connectors.testing.FakeContext;
+import io.splice.connectors.testing.RegistryStub;
 import io.splice.connectors.testing.S3Testing;
 import io.splice.connectors.testing.TestData;
 import io.splice.core.offline.TombstoneHeaders;
 import io.splice.local.s3.S3Endpoint;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -28,6 +32,7 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -47,6 +52,7 @@ import static io.splice.connectors.testing.TestData.TOPIC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The S3 offline sink task driven directly (a small consumer loop stands in for the worker) against S3Proxy. */
@@ -385,6 +391,48 @@ class S3OfflineSinkTaskTest {
 
     private static String dayOf(String key) {
         return key.substring(key.indexOf("ds=") + 3, key.indexOf("ds=") + 13);
+    }
+
+    @Test
+    void aBatchDeliveredAgainAfterARegistryOutageWritesNoOffsetTwice() {
+        // Given a registry that knows two schema ids of StitchedRecord (a doc-only variant registered later), and a task
+        // that has already decoded records of the first
+        try (RegistryStub registry = new RegistryStub()) {
+            String bucket = newBucket();
+            Schema variant = new Schema.Parser().parse(StitchedRecord.getClassSchema().toString()
+                    .replaceFirst("\"doc\":\"", "\"doc\":\"variant: "));
+            int variantId = InMemorySchemaRegistryClient.forScope(TestData.REGISTRY_SCOPE).register("variant-value", variant);
+            SinkRecord first = record(0, 100);
+            SinkRecord second = record(1, 100);
+            SinkRecord third = record(2, 100);
+            byte[] framed = ((byte[]) third.value()).clone();
+            ByteBuffer.wrap(framed, 1, 4).putInt(variantId);
+            SinkRecord thirdVariant = TestData.rawRecord(TOPIC, 0, 2, third.timestamp(), "r2", framed);
+            FakeContext ctx = new FakeContext(true, TP);
+            S3OfflineSinkTask task = new S3OfflineSinkTask(S3OfflineSinkTask::defaultClient, () -> 1_000_000L);
+            task.initialize(ctx);
+            task.start(config(bucket, Map.of("schema.registry.url", registry.url(), "flush.size", "3")));
+            task.open(List.of(TP));
+            task.put(List.of(first));
+
+            // When the registry fails on the batch's second record (a schema id not seen yet), Connect gets a
+            // RetriableException and delivers the same batch again once the registry answers
+            registry.mode(RegistryStub.Mode.UNAVAILABLE);
+            assertThrows(RetriableException.class, () -> task.put(List.of(second, thirdVariant)));
+            registry.mode(RegistryStub.Mode.UP);
+            task.put(List.of(second, thirdVariant));
+
+            // Then every offset is written once
+            assertEquals(3L, task.preCommit(Map.of(TP, new OffsetAndMetadata(3))).get(TP).offset());
+            List<Long> offsets = new ArrayList<>();
+            for (String key : parquetKeys(bucket)) {
+                S3Testing.rows(client, bucket, key).forEach(r -> offsets.add((Long) r.get("kafka_offset")));
+            }
+            offsets.sort(null);
+            assertEquals(List.of(0L, 1L, 2L), offsets);
+            assertTrue(ctx.deadLetters.isEmpty());
+            task.stop();
+        }
     }
 
     @Test
