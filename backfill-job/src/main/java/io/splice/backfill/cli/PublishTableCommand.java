@@ -6,6 +6,7 @@ import io.splice.backfill.io.DayTable;
 import io.splice.backfill.io.Sessions;
 import io.splice.backfill.publish.FeatureRowEncoder;
 import io.splice.backfill.publish.KafkaPublisher;
+import io.splice.backfill.run.Fmt;
 import io.splice.core.api.FeatureDefinition;
 import io.splice.core.api.JoinDefinition;
 import org.apache.hadoop.conf.Configuration;

@@ -4,6 +4,7 @@ import io.splice.backfill.io.DayTable;
 import io.splice.backfill.io.OutputStore;
 import io.splice.backfill.io.Sessions;
 import io.splice.backfill.io.StitchedTable;
+import io.splice.backfill.run.Fmt;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.PartDefinition;
 import io.splice.core.offline.OfflineColumns;

@@ -34,11 +34,14 @@ public interface FeatureEngine {
 
     String name();
 
+    /** The names {@link #named} knows. */
+    List<String> NAMES = List.of("sweep", "range");
+
     static FeatureEngine named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "sweep" -> new SweepEngine();
             case "range" -> new RangeReference();
-            default -> throw new IllegalArgumentException("unknown engine '" + name + "' (expected sweep or range)");
+            default -> throw new IllegalArgumentException("unknown engine '" + name + "' (expected " + String.join(" or ", NAMES) + ")");
         };
     }
 

@@ -82,7 +82,12 @@ public final class OutputStore {
     }
 
     public Path day(LocalDate d) {
-        return new Path(dir, DayTable.DS + "=" + d);
+        return new Path(dir, dayName(d));
+    }
+
+    /** A day's directory name, {@code ds=YYYY-MM-DD}. */
+    public static String dayName(LocalDate d) {
+        return DayTable.DS + "=" + d;
     }
 
     public Optional<Marker> marker(LocalDate d) {
@@ -104,14 +109,22 @@ public final class OutputStore {
         }
     }
 
-    public DayStatus status(LocalDate d, Map<String, String> hashes, boolean onlyUncoveredRun) {
-        Optional<Marker> m = marker(d);
+    /** Whether the day's directory exists (with or without a marker). */
+    public boolean dayExists(LocalDate d) {
+        try {
+            return fs.exists(day(d));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A day's status from its marker (if any) and whether its directory exists, for a run computing the parts with
+     * {@code hashes} ({@code onlyUncoveredRun}: a run with --only-uncovered, for which a partial day is complete).
+     */
+    public static DayStatus status(Optional<Marker> m, boolean dayExists, Map<String, String> hashes, boolean onlyUncoveredRun) {
         if (m.isEmpty()) {
-            try {
-                return fs.exists(day(d)) ? DayStatus.INCOMPLETE : DayStatus.ABSENT;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return dayExists ? DayStatus.INCOMPLETE : DayStatus.ABSENT;
         }
         if (!hashes.equals(m.get().partHashes())) {
             return DayStatus.STALE;

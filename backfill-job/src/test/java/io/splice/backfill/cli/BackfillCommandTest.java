@@ -168,6 +168,13 @@ class BackfillCommandTest {
         Cli backwards = Cli.run(args(out, "2025-10-02", "2025-10-01"));
         assertEquals(2, backwards.exit(), backwards.toString());
         assertTrue(backwards.err().contains("--end-date 2025-10-01 is before --start-date 2025-10-02"), backwards.err());
+        // every problem at once, not just the first
+        Cli many = Cli.run(args(out, "2025-10-02", "2025-10-01", "--chunk-size-days", "0", "--publish", "--engine", "fast"));
+        assertEquals(2, many.exit(), many.toString());
+        assertEquals(List.of("error: --end-date 2025-10-01 is before --start-date 2025-10-02",
+                "error: --chunk-size-days must be at least 1",
+                "error: --publish needs --bootstrap-servers and --schema-registry (or bootstrap.servers in --config)",
+                "error: unknown --engine 'fast' (expected sweep or range)"), many.err().lines().toList());
         assertFalse(Files.exists(out));
     }
 

@@ -1,4 +1,4 @@
-package io.splice.backfill.cli;
+package io.splice.backfill.run;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -6,12 +6,22 @@ import java.util.List;
 
 /** A run of consecutive days processed as one unit of work. */
 public record Chunk(int index, int total, LocalDate start, LocalDate end) {
-    public static List<Chunk> split(LocalDate start, LocalDate end, int days) {
+    /** What is wrong with a range and chunk size, every problem (empty: {@link #split} works). */
+    public static List<String> problems(LocalDate start, LocalDate end, int days) {
+        List<String> out = new ArrayList<>();
         if (end.isBefore(start)) {
-            throw new IllegalArgumentException("--end-date " + end + " is before --start-date " + start);
+            out.add("--end-date " + end + " is before --start-date " + start);
         }
         if (days < 1) {
-            throw new IllegalArgumentException("--chunk-size-days must be at least 1");
+            out.add("--chunk-size-days must be at least 1");
+        }
+        return out;
+    }
+
+    public static List<Chunk> split(LocalDate start, LocalDate end, int days) {
+        List<String> problems = problems(start, end, days);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
         }
         List<LocalDate[]> ranges = new ArrayList<>();
         for (LocalDate d = start; !d.isAfter(end); d = d.plusDays(days)) {

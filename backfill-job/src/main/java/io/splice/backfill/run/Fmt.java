@@ -1,4 +1,4 @@
-package io.splice.backfill.cli;
+package io.splice.backfill.run;
 
 import java.util.Locale;
 

@@ -32,10 +32,11 @@ import static org.apache.spark.sql.functions.lit;
  * Hole filling (DESIGN §5.2): which rows still need a part backfilled, judged from the stitched offline output. A part
  * is covered for a row when the row's latest stitched revision is live, was stitched with the part's current hash, and
  * took every feature of the part from a bootstrap part or the log. A covered part is never taken from the backfill,
- * so computing it would be wasted work.
+ * so computing it would be wasted work. (What a backfill run reads to find the parts each row still needs, per row;
+ * not the report of where served values came from.)
  */
-public final class Coverage {
-    private Coverage() {
+public final class UncoveredParts {
+    private UncoveredParts() {
     }
 
     /** The coverage rule for one stitched row: core's {@link PartCoverage#coveredIn} ({@code partHashes} null: unknown, not checked). */
