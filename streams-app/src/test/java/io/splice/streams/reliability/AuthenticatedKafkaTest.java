@@ -97,6 +97,7 @@ class AuthenticatedKafkaTest {
             Map<String, Object> replayProps = new HashMap<>(sasl(REPLAY_USER, password, ca));
             replayProps.put("bootstrap.servers", broker.saslSslBootstrapServers());
             replayProps.put("splice.topic.prefix", prefix);
+            replayProps.put("schema.registry.url", stack.schemaRegistryUrl()); // replay decodes logs to read their ts
             Path replayConfig = ChildApp.writeConfig(tmp.resolve("replay.properties"), replayProps);
             Map<String, Object> wrong = new HashMap<>(props);
             wrong.putAll(sasl(APP_USER, "wrong-" + password, ca));
