@@ -29,6 +29,11 @@ public final class SpliceStreamsConfig extends AbstractConfig {
     public static final String METRICS_HOST = "splice.metrics.host";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String STATE_STORE = "splice.state.store";
+    public static final String THREAD_REPLACEMENTS_MAX = "splice.thread.replacements.max";
+    public static final String THREAD_REPLACEMENTS_WINDOW_MS = "splice.thread.replacements.window.ms";
+    public static final String THREAD_REPLACEMENT_BACKOFF_MS = "splice.thread.replacement.backoff.ms";
+    public static final String THREAD_REPLACEMENT_BACKOFF_MAX_MS = "splice.thread.replacement.backoff.max.ms";
+    public static final String STARTUP_TIMEOUT_MS = "splice.startup.timeout.ms";
 
     private static final ConfigDef DEF = new ConfigDef()
             .define(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "127.0.0.1:9092", Importance.HIGH,
@@ -65,7 +70,22 @@ public final class SpliceStreamsConfig extends AbstractConfig {
                     "Address the metrics server binds to.")
             .define(STATE_STORE, Type.STRING, "rocksdb", ValidString.in("rocksdb", "in_memory"), Importance.LOW,
                     "Per-row state store: rocksdb (persistent, for splice run) or in_memory (what splice simulate uses: "
-                            + "no disk flush per record; the changelog still backs it up).");
+                            + "no disk flush per record; the changelog still backs it up).")
+            .define(THREAD_REPLACEMENTS_MAX, Type.INT, 5, Range.atLeast(0), Importance.MEDIUM,
+                    "Failed stream threads replaced within " + THREAD_REPLACEMENTS_WINDOW_MS + " before the app gives up: "
+                            + "the next failure shuts it down (SHUTDOWN_CLIENT) and splice run exits 1, so that its "
+                            + "supervisor sees a failure that recurs instead of a hot crash loop. 0 shuts down at the "
+                            + "first failure.")
+            .define(THREAD_REPLACEMENTS_WINDOW_MS, Type.LONG, 600_000L, Range.atLeast(1), Importance.LOW,
+                    "Sliding window over which " + THREAD_REPLACEMENTS_MAX + " counts replacements.")
+            .define(THREAD_REPLACEMENT_BACKOFF_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
+                    "Wait before replacing a failed stream thread; doubles with each further replacement in the window, "
+                            + "up to " + THREAD_REPLACEMENT_BACKOFF_MAX_MS + ".")
+            .define(THREAD_REPLACEMENT_BACKOFF_MAX_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                    "Longest wait before replacing a failed stream thread.")
+            .define(STARTUP_TIMEOUT_MS, Type.INT, 10_000, Range.between(100, 600_000), Importance.LOW,
+                    "How long splice run and splice replay wait at start for Kafka (bootstrap.servers) and the schema "
+                            + "registry to answer before they stop with one line naming the one they could not reach.");
 
     public SpliceStreamsConfig(Map<?, ?> props) {
         super(DEF, props, false);
@@ -101,6 +121,26 @@ public final class SpliceStreamsConfig extends AbstractConfig {
 
     public int maxRowBytes() {
         return getInt(MAX_ROW_BYTES);
+    }
+
+    public int maxThreadReplacements() {
+        return getInt(THREAD_REPLACEMENTS_MAX);
+    }
+
+    public long threadReplacementsWindowMs() {
+        return getLong(THREAD_REPLACEMENTS_WINDOW_MS);
+    }
+
+    public long threadReplacementBackoffMs() {
+        return getLong(THREAD_REPLACEMENT_BACKOFF_MS);
+    }
+
+    public long threadReplacementBackoffMaxMs() {
+        return getLong(THREAD_REPLACEMENT_BACKOFF_MAX_MS);
+    }
+
+    public int startupTimeoutMs() {
+        return getInt(STARTUP_TIMEOUT_MS);
     }
 
     /** Serde settings (registry URL and auth) for the Splice serdes. */

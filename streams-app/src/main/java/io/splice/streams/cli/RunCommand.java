@@ -1,24 +1,27 @@
 package io.splice.streams.cli;
 
-import io.splice.core.cli.ConfigFiles;
 import io.splice.core.api.Definitions;
 import io.splice.core.cli.DefinitionsCommand;
 import io.splice.streams.api.SpliceStreamsConfig;
+import io.splice.streams.runtime.Errors;
+import io.splice.streams.runtime.Preflight;
 import io.splice.streams.runtime.SpliceRuntime;
-import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run the stitching app: reads the fetch logs, backfill and bootstrap topics of every join, applies "
                 + "the merge rules and writes splice.stitched.<name>.<version> (exactly-once). Stops gracefully on SIGTERM.",
-                "Config keys: see README (splice.* keys; every other key is passed to Kafka, incl. security.protocol, sasl.*, ssl.*)."})
+                "Config keys: see README (splice.* keys; every other key is passed to Kafka, incl. security.protocol, sasl.*, ssl.*).",
+                "Exit codes: 0 stopped by SIGTERM; 1 bad input, Kafka or the registry unreachable at start, or stream threads "
+                        + "kept failing (splice.thread.replacements.max)."})
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -29,13 +32,12 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var err = spec.commandLine().getErr();
-        Map<String, Object> props = ConfigFiles.read(configFile);
+        PrintWriter err = spec.commandLine().getErr();
         SpliceStreamsConfig config;
         try {
-            config = new SpliceStreamsConfig(props);
-        } catch (ConfigException e) {
-            err.println("error: bad config " + (configFile == null ? "" : configFile + ": ") + e.getMessage());
+            config = CliInputs.config(CliInputs.readConfig(configFile), configFile);
+        } catch (CliInputs.BadInput e) {
+            err.println("error: " + e.getMessage());
             return 1;
         }
         Definitions defs = DefinitionsCommand.loadOrReport(definitions, config.topicPrefix(), err);
@@ -46,15 +48,37 @@ final class RunCommand implements Callable<Integer> {
         Thread hook = new Thread(runtime::close, "splice-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            runtime.start();
-        } catch (Exception e) {
-            err.println("error: cannot start: " + e.getMessage());
+            try {
+                runtime.start();
+            } catch (Preflight.Unreachable e) {
+                e.problems().forEach(p -> err.println("error: " + p));
+                return 1;
+            } catch (IllegalStateException | IllegalArgumentException | UncheckedIOException e) {
+                // Splice's own messages (topic setup, metrics port): one line per problem
+                String m = e.getMessage() == null ? Errors.oneLine(e) : e.getMessage();
+                m.lines().forEach(l -> err.println("error: cannot start: " + l));
+                return 1;
+            } catch (Exception e) {
+                err.println("error: cannot start: " + Errors.oneLine(e));
+                return 1;
+            }
+            err.printf("splice run: stitching %d join(s); metrics and /health on port %d; Ctrl-C or SIGTERM stops%n",
+                    defs.joins().size(), runtime.metricsPort());
+            err.flush();
+            runtime.awaitStop();
+            String failure = runtime.failure();
+            if (failure != null) {
+                err.println("error: " + failure);
+                return 1;
+            }
+            return 0;
+        } finally {
             runtime.close();
-            return 1;
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running (SIGTERM): it closes the runtime itself
+            }
         }
-        err.printf("splice run: stitching %d join(s); metrics and /health on port %d; Ctrl-C or SIGTERM stops%n",
-                defs.joins().size(), runtime.metricsPort());
-        runtime.awaitStop();
-        return 0;
     }
 }

@@ -8,7 +8,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -35,8 +34,10 @@ final class SimulateCommand implements Callable<Integer> {
         if (defs == null) {
             return 1;
         }
-        if (!Files.isReadable(events)) {
-            err.println("cannot read events file " + events);
+        try {
+            CliInputs.requireReadable(events, "--events", "a JSONL file of input records (README: splice simulate)");
+        } catch (CliInputs.BadInput e) {
+            err.println("error: " + e.getMessage());
             return 1;
         }
         try (Simulator sim = new Simulator(defs, prefix, err)) {

@@ -1,6 +1,7 @@
 package io.splice.streams.cli;
 
 import io.splice.core.cli.DefinitionsCommand;
+import io.splice.core.cli.OneLineErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,8 +16,16 @@ public final class SpliceCli implements Runnable {
         new CommandLine(this).usage(System.err);
     }
 
+    /**
+     * The command line {@code ./splice} runs: a failure no command handled itself is still one line
+     * ({@link OneLineErrors}; the stack trace too with {@code SPLICE_DEBUG=1}).
+     */
+    public static CommandLine commandLine() {
+        return new CommandLine(new SpliceCli()).setExecutionExceptionHandler(new OneLineErrors());
+    }
+
     public static int execute(String... args) {
-        return new CommandLine(new SpliceCli()).execute(args);
+        return commandLine().execute(args);
     }
 
     public static void main(String[] args) {

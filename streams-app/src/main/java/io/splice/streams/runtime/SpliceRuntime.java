@@ -2,6 +2,7 @@ package io.splice.streams.runtime;
 
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.splice.core.api.JoinDefinition;
 import io.splice.streams.internal.TopologyParts;
@@ -19,24 +20,28 @@ import io.splice.streams.internal.SpliceMetrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code splice run}: the long-running stitching app. Creates and checks topics, runs the topology with
- * exactly-once processing, serves Prometheus metrics and {@code /health}, and shuts down gracefully.
+ * {@code splice run}: the long-running stitching app. Checks that Kafka and the registry answer, creates and checks
+ * topics, runs the topology with exactly-once processing, serves Prometheus metrics and {@code /health/live},
+ * {@code /health/ready} ({@code /health} is live), replaces failed stream threads a bounded number of times
+ * ({@link StreamThreadFailures}), and shuts down gracefully.
  */
 public final class SpliceRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpliceRuntime.class);
@@ -49,10 +54,17 @@ public final class SpliceRuntime implements AutoCloseable {
     private KafkaStreamsMetrics streamsMetrics;
     private HttpServer http;
     private final List<KafkaStreams.StateListener> stateListeners = new CopyOnWriteArrayList<>();
+    private final StreamThreadFailures threadFailures;
+    private boolean closed;
+
+    /** Live: starting, rebalancing or running; the process should be restarted when it is not. */
+    private static final Set<KafkaStreams.State> LIVE = Set.of(KafkaStreams.State.CREATED, KafkaStreams.State.REBALANCING,
+            KafkaStreams.State.RUNNING);
 
     public SpliceRuntime(Definitions definitions, SpliceStreamsConfig config) {
         this.definitions = definitions;
         this.config = config;
+        this.threadFailures = new StreamThreadFailures(config);
     }
 
     /**
@@ -64,17 +76,27 @@ public final class SpliceRuntime implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts the app.
+     *
+     * @throws Preflight.Unreachable when Kafka or the registry does not answer within {@code splice.startup.timeout.ms}
+     */
     public SpliceRuntime start() throws Exception {
+        Preflight.check(config.clientProperties(), StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.serdeConfigs(),
+                SpliceStreamsConfig.SCHEMA_REGISTRY_URL, Duration.ofMillis(config.startupTimeoutMs()));
         try (Admin admin = Admin.create(config.clientProperties())) {
             TopicSetup.ensure(admin, definitions, config);
         }
         SchemaRegistryClient registry = SpliceSerdeConfig.client(config.serdeConfigs());
         Topology topology = SpliceTopology.build(new StreamsBuilder(), definitions, config, registry, new SpliceMetrics(meters));
         streams = new KafkaStreams(topology, config.streamsProperties());
-        // A failed stream thread is replaced so the app keeps running; bad records never get here (they go to the DLQ).
+        // A failed stream thread is replaced, a bounded number of times with backoff, then the app shuts down (exit 1);
+        // bad records never get here (they go to the DLQ).
+        Counter failedThreads = Counter.builder("splice.stream.thread.failures")
+                .description("Stream threads that failed (replaced, or the app shut down)").register(meters);
         streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("stream thread failed; replacing it: {}", e.toString());
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            failedThreads.increment();
+            return threadFailures.handle(e);
         });
         streams.setStateListener((now, before) -> {
             LOG.info("streams state {} -> {}", before, now);
@@ -140,16 +162,57 @@ public final class SpliceRuntime implements AutoCloseable {
         stopped.await();
     }
 
-    private void startHttp() throws IOException {
-        http = HttpServer.create(new InetSocketAddress(config.getString(SpliceStreamsConfig.METRICS_HOST),
-                config.getInt(SpliceStreamsConfig.METRICS_PORT)), 0);
+    /**
+     * Why the app stopped for good, in one line (stream threads kept failing, see {@link StreamThreadFailures}), or
+     * null while it runs or after a graceful close.
+     */
+    public String failure() {
+        if (streams == null || (streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.PENDING_ERROR)) {
+            return null;
+        }
+        String gaveUp = threadFailures.gaveUp();
+        if (gaveUp != null) {
+            return gaveUp;
+        }
+        Throwable last = threadFailures.last();
+        return "Kafka Streams stopped in state ERROR" + (last == null ? "" : " after " + Errors.oneLine(last))
+                + "; the log has the stack trace";
+    }
+
+    /** Stream threads that failed so far. */
+    public long streamThreadFailures() {
+        return threadFailures.failures();
+    }
+
+    private void startHttp() {
+        String host = config.getString(SpliceStreamsConfig.METRICS_HOST);
+        int port = config.getInt(SpliceStreamsConfig.METRICS_PORT);
+        try {
+            http = HttpServer.create(new InetSocketAddress(host, port), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve /metrics and /health on " + host + ":" + port + " ("
+                    + SpliceStreamsConfig.METRICS_HOST + ", " + SpliceStreamsConfig.METRICS_PORT + "): " + Errors.oneLine(e)
+                    + "; pick another port (0 picks a free one)", e);
+        }
         http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", meters.scrape()));
-        http.createContext("/health", ex -> {
-            KafkaStreams.State state = streams == null ? KafkaStreams.State.CREATED : streams.state();
-            boolean ok = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
-            respond(ex, ok ? 200 : 503, "application/json", "{\"status\":\"" + (ok ? "UP" : "DOWN") + "\",\"streams\":\"" + state + "\"}");
-        });
+        // Liveness: the process is starting, rebalancing or running (a crash loop ends in ERROR, see StreamThreadFailures).
+        // Readiness: the app is RUNNING (processing its partitions). /health stays what it was: the liveness answer.
+        http.createContext("/health/live", ex -> health(ex, "/health/live", LIVE::contains));
+        http.createContext("/health/ready", ex -> health(ex, "/health/ready", s -> s == KafkaStreams.State.RUNNING));
+        http.createContext("/health", ex -> health(ex, "/health", LIVE::contains));
         http.start();
+    }
+
+    private void health(com.sun.net.httpserver.HttpExchange ex, String path, java.util.function.Predicate<KafkaStreams.State> ok)
+            throws IOException {
+        String asked = ex.getRequestURI().getPath();
+        if (!asked.equals(path) && !asked.equals(path + "/")) {
+            respond(ex, 404, "application/json", "{\"error\":\"not found: try /health/live or /health/ready\"}");
+            return;
+        }
+        KafkaStreams.State state = streams == null ? KafkaStreams.State.CREATED : streams.state();
+        boolean up = ok.test(state);
+        respond(ex, up ? 200 : 503, "application/json", "{\"status\":\"" + (up ? "UP" : "DOWN") + "\",\"streams\":\"" + state + "\"}");
     }
 
     private static void respond(com.sun.net.httpserver.HttpExchange ex, int status, String type, String body) throws IOException {
@@ -162,7 +225,12 @@ public final class SpliceRuntime implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        threadFailures.close(); // a thread waiting to be replaced stops waiting
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (streams != null) {
             // Leave the group so a restarted or remaining instance takes the partitions over at once.
             streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(60)).leaveGroup(true));
