@@ -15,6 +15,7 @@ import io.splice.core.merge.SourceKind;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.internal.SpliceMetrics;
 import io.splice.streams.internal.TopologyParts;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 
@@ -23,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.Set;
 
 /**
@@ -42,22 +42,22 @@ public final class SpliceTopology {
 
     public static Topology build(StreamsBuilder builder, Definitions definitions, SpliceStreamsConfig config,
                                  SchemaRegistryClient registry, SpliceMetrics metrics) {
-        return build(builder, definitions, config, registry, metrics, topic -> { });
+        return build(builder, definitions, config, registry, metrics, new SpliceAvroSerializer<>(registry));
     }
 
     /**
-     * As above; {@code onStitchedSend} hears the topic of every stitched record (or tombstone) at the moment it is
-     * sent, so that {@code splice simulate} can write the records of several joins in emission order.
+     * As above, writing stitched records (and tombstones: a null record) with {@code stitchedSerializer}, which gets
+     * every one at the moment it is sent.
      */
     public static Topology build(StreamsBuilder builder, Definitions definitions, SpliceStreamsConfig config,
-                                 SchemaRegistryClient registry, SpliceMetrics metrics, Consumer<String> onStitchedSend) {
+                                 SchemaRegistryClient registry, SpliceMetrics metrics, Serializer<StitchedRecord> stitchedSerializer) {
         Topics topics = new Topics(config.topicPrefix());
         Map<String, JoinPlan> plans = new LinkedHashMap<>();
         definitions.joins().forEach(j -> plans.put(j.id(), JoinPlan.of(j)));
         TopologyParts parts = new TopologyParts(builder, topics, config, metrics,
-                new SpliceAvroSerializer<StitchedRecord>(registry),
+                stitchedSerializer,
                 SpliceAvroDeserializer.of(registry, FetchLog.class),
-                registry, onStitchedSend);
+                registry);
         parts.build(plans);
         return builder.build();
     }

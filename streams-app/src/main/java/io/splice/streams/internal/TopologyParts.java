@@ -5,7 +5,6 @@ import io.splice.avro.FetchLog;
 import io.splice.avro.StitchedRecord;
 import io.splice.avro.serde.SchemaRegistryClient;
 import io.splice.avro.serde.SpliceAvroDeserializer;
-import io.splice.avro.serde.SpliceAvroSerializer;
 import io.splice.core.api.BootstrapPart;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.Topics;
@@ -33,7 +32,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /** Wires the topology's pieces; {@code SpliceTopology} is its public face. */
 public final class TopologyParts {
@@ -41,15 +39,14 @@ public final class TopologyParts {
     private final Topics topics;
     private final SpliceStreamsConfig config;
     private final SpliceMetrics metrics;
-    private final SpliceAvroSerializer<StitchedRecord> stitchedSerializer;
+    private final Serializer<StitchedRecord> stitchedSerializer;
     private final Deserializer<FetchLog> fetchLogDeserializer;
     private final SchemaRegistryClient registry;
     private final RoutedSerde routedSerde = new RoutedSerde();
-    private final Consumer<String> onStitchedSend;
 
     public TopologyParts(StreamsBuilder builder, Topics topics, SpliceStreamsConfig config, SpliceMetrics metrics,
-                         SpliceAvroSerializer<StitchedRecord> stitchedSerializer, Deserializer<FetchLog> fetchLogDeserializer,
-                         SchemaRegistryClient registry, Consumer<String> onStitchedSend) {
+                         Serializer<StitchedRecord> stitchedSerializer, Deserializer<FetchLog> fetchLogDeserializer,
+                         SchemaRegistryClient registry) {
         this.builder = builder;
         this.topics = topics;
         this.config = config;
@@ -57,8 +54,6 @@ public final class TopologyParts {
         this.stitchedSerializer = stitchedSerializer;
         this.fetchLogDeserializer = fetchLogDeserializer;
         this.registry = registry;
-        this.onStitchedSend = onStitchedSend;
-        AvroLimits.atLeast(config.maxValueBytes());
     }
 
     public void build(Map<String, JoinPlan> plans) {
@@ -119,13 +114,7 @@ public final class TopologyParts {
             // One sink for both outcomes (the topic chosen per record): a split and two mappers per record cost more.
             String stitchedTopic = topics.stitched(plan.join());
             String dlqTopic = topics.dlq();
-            stitched.to((k, v, ctx) -> {
-                        if (v.isDead()) {
-                            return dlqTopic;
-                        }
-                        onStitchedSend.accept(stitchedTopic);
-                        return stitchedTopic;
-                    },
+            stitched.to((k, v, ctx) -> v.isDead() ? dlqTopic : stitchedTopic,
                     Produced.with(Serdes.String(), outputSerde())
                             .withName("stitched-" + id));
         }
@@ -169,7 +158,7 @@ public final class TopologyParts {
                 if (v.isDead()) {
                     return v.dead().value();
                 }
-                return v.record() == null ? null : stitchedSerializer.serialize(topic, headers, v.record());
+                return stitchedSerializer.serialize(topic, headers, v.record()); // a null record: a tombstone
             }
         };
         return Serdes.serdeFrom(serializer, (topic, data) -> {

@@ -15,11 +15,14 @@ import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.Topics;
 import io.splice.streams.SpliceTopology;
 import io.splice.streams.api.SpliceStreamsConfig;
+import io.splice.streams.internal.AvroLimits;
 import io.splice.streams.internal.DlqHeaders;
 import io.splice.streams.internal.SpliceMetrics;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -89,8 +92,22 @@ public final class Simulator implements AutoCloseable {
         // TopologyTestDriver commits after every record, and a RocksDB commit flushes a file: in memory it is ~100x faster.
         props.put(SpliceStreamsConfig.STATE_STORE, "in_memory");
         SpliceStreamsConfig config = new SpliceStreamsConfig(props);
-        Topology topology = SpliceTopology.build(new StreamsBuilder(), definitions, config, registry, SpliceMetrics.noop(),
-                sendOrder::add);
+        AvroLimits.atLeast(config.maxValueBytes()); // simulate is a process of its own: its Avro bounds, as splice run's
+        // The serializer of stitched records sees every send, in order: the order across output topics (DESIGN §6).
+        SpliceAvroSerializer<StitchedRecord> avro = new SpliceAvroSerializer<>(registry);
+        Serializer<StitchedRecord> observed = new Serializer<>() {
+            @Override
+            public byte[] serialize(String topic, StitchedRecord record) {
+                return serialize(topic, null, record);
+            }
+
+            @Override
+            public byte[] serialize(String topic, Headers headers, StitchedRecord record) {
+                sendOrder.add(topic);
+                return avro.serialize(topic, headers, record);
+            }
+        };
+        Topology topology = SpliceTopology.build(new StreamsBuilder(), definitions, config, registry, SpliceMetrics.noop(), observed);
         for (TopologyDescription.Subtopology st : topology.describe().subtopologies()) {
             for (TopologyDescription.Node n : st.nodes()) {
                 if (n instanceof TopologyDescription.Source s && s.topicSet() != null) {
