@@ -16,6 +16,7 @@ import io.splice.avro.serde.SpliceSerdeConfig;
 import io.splice.core.api.Definitions;
 import io.splice.streams.SpliceTopology;
 import io.splice.streams.api.SpliceStreamsConfig;
+import io.splice.streams.internal.AvroLimits;
 import io.splice.streams.internal.SpliceMetrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
@@ -82,6 +83,8 @@ public final class SpliceRuntime implements AutoCloseable {
      * @throws Preflight.Unreachable when Kafka or the registry does not answer within {@code splice.startup.timeout.ms}
      */
     public SpliceRuntime start() throws Exception {
+        // JVM-wide Avro bounds, set once as the process starts the app (see AvroLimits), not by building a topology
+        AvroLimits.atLeast(config.maxValueBytes());
         Preflight.check(config.clientProperties(), StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.serdeConfigs(),
                 SpliceStreamsConfig.SCHEMA_REGISTRY_URL, Duration.ofMillis(config.startupTimeoutMs()));
         try (Admin admin = Admin.create(config.clientProperties())) {
