@@ -1,6 +1,7 @@
 package io.splice.streams.internal;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -8,6 +9,7 @@ import io.splice.core.merge.SourceKind;
 import io.splice.core.merge.SourceLabel;
 
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -52,7 +54,7 @@ public final class SpliceMetrics {
             stitchedOut = counter("splice.stitched.out", "Stitched records emitted", "join", join);
             revisions = counter("splice.revisions", "Emissions that revise an already emitted row", "join", join);
             tombstones = counter("splice.tombstones.out", "Rows deleted (tombstones emitted)", "join", join);
-            unchanged = counter("splice.merges.unchanged", "Merges suppressed because values and sources did not change", "join", join);
+            unchanged = counter("splice.merges.unchanged", "Merges suppressed because values, sources, ts and keys did not change", "join", join);
             evicted = counter("splice.rows.evicted", "Rows evicted by state_retention_days", "join", join);
             fromLog = values(join, SourceLabel.Kind.LOG.tag());
             fromBackfill = values(join, SourceLabel.Kind.BACKFILL.tag());
@@ -141,6 +143,21 @@ public final class SpliceMetrics {
     public void misplaced(String topic) {
         counter("splice.records.misplaced", "Records found in a partition other than their row key's and re-routed",
                 "topic", topic).increment();
+    }
+
+    /** A stream thread failed (it was replaced, or the app shut down). */
+    public void streamThreadFailed() {
+        counter("splice.stream.thread.failures", "Stream threads that failed (replaced, or the app shut down)").increment();
+    }
+
+    /** Rows and bytes of a join's state store on this instance, read from {@code source} at each scrape. */
+    public <T> void storeSize(String join, T source, ToDoubleFunction<T> rows, ToDoubleFunction<T> bytes) {
+        Gauge.builder("splice.store.rows", source, rows)
+                .description("Rows in the join's state store on this instance (RocksDB's estimate)")
+                .tag("join", join).register(registry);
+        Gauge.builder("splice.store.bytes", source, bytes)
+                .description("Bytes of the join's state store on this instance (SST files and memtables)")
+                .baseUnit("bytes").tag("join", join).register(registry);
     }
 
     public void unchanged(String join) {

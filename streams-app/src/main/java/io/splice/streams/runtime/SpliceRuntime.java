@@ -2,8 +2,6 @@ package io.splice.streams.runtime;
 
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.splice.core.api.JoinDefinition;
 import io.splice.streams.internal.TopologyParts;
 import org.apache.kafka.common.Metric;
@@ -91,14 +89,13 @@ public final class SpliceRuntime implements AutoCloseable {
             TopicSetup.ensure(admin, definitions, config);
         }
         SchemaRegistryClient registry = SpliceSerdeConfig.client(config.serdeConfigs());
-        Topology topology = SpliceTopology.build(new StreamsBuilder(), definitions, config, registry, new SpliceMetrics(meters));
+        SpliceMetrics metrics = new SpliceMetrics(meters);
+        Topology topology = SpliceTopology.build(new StreamsBuilder(), definitions, config, registry, metrics);
         streams = new KafkaStreams(topology, config.streamsProperties());
         // A failed stream thread is replaced, a bounded number of times with backoff, then the app shuts down (exit 1);
         // bad records never get here (they go to the DLQ).
-        Counter failedThreads = Counter.builder("splice.stream.thread.failures")
-                .description("Stream threads that failed (replaced, or the app shut down)").register(meters);
         streams.setUncaughtExceptionHandler(e -> {
-            failedThreads.increment();
+            metrics.streamThreadFailed();
             return threadFailures.handle(e);
         });
         streams.setStateListener((now, before) -> {
@@ -110,7 +107,7 @@ public final class SpliceRuntime implements AutoCloseable {
         });
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);
-        bindStoreGauges();
+        bindStoreGauges(metrics);
         new JvmMemoryMetrics().bindTo(meters);
         startHttp();
         streams.start();
@@ -123,16 +120,11 @@ public final class SpliceRuntime implements AutoCloseable {
      * Rows and bytes of each join's state store on this instance, summed over its tasks from the RocksDB property
      * metrics Kafka Streams keeps per store (read at each scrape: stores come and go with rebalances).
      */
-    private void bindStoreGauges() {
+    private void bindStoreGauges(SpliceMetrics metrics) {
         for (JoinDefinition j : definitions.joins()) {
             String store = TopologyParts.storeName(j.id());
-            Gauge.builder("splice.store.rows", streams, s -> storeMetric(s, store, "estimate-num-keys"))
-                    .description("Rows in the join's state store on this instance (RocksDB's estimate)")
-                    .tag("join", j.id()).register(meters);
-            Gauge.builder("splice.store.bytes", streams, s -> storeMetric(s, store, "total-sst-files-size")
-                            + storeMetric(s, store, "size-all-mem-tables"))
-                    .description("Bytes of the join's state store on this instance (SST files and memtables)")
-                    .baseUnit("bytes").tag("join", j.id()).register(meters);
+            metrics.storeSize(j.id(), streams, s -> storeMetric(s, store, "estimate-num-keys"),
+                    s -> storeMetric(s, store, "total-sst-files-size") + storeMetric(s, store, "size-all-mem-tables"));
         }
     }
 
