@@ -7,6 +7,7 @@ import io.splice.core.api.FeatureDefinition;
 import io.splice.core.api.FeatureType;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.PartDefinition;
+import io.splice.core.api.Topics;
 import io.splice.core.definitions.SemanticHasher;
 
 import java.util.ArrayList;
@@ -65,6 +66,39 @@ public final class JoinPlan {
     /** Declared type of a feature, or null when the join does not define it. */
     public FeatureType featureType(String feature) {
         return featureTypes.get(feature);
+    }
+
+    /**
+     * The join's plan as the app applies it, for the log at start (Chronon's BootstrapInfo, in one place): parts
+     * with their current hashes, the sources in priority order (DESIGN §5) with their topics, and the output.
+     */
+    public String describe(Topics topics, int partitions) {
+        StringBuilder b = new StringBuilder("join ").append(id).append(" (row ids ").append(join.rowIds())
+                .append(", keys ").append(join.keys()).append(", ").append(partitions).append(" partitions)\n  parts:");
+        for (PartDefinition p : join.parts()) {
+            b.append("\n    ").append(p.name()).append(p.external() ? " (external)" : "").append(" ")
+                    .append(partHashes.get(p.name())).append(": ").append(p.featureNames());
+        }
+        b.append("\n  sources in priority order:");
+        int rank = 1;
+        for (BootstrapPart bp : join.bootstrapParts()) {
+            b.append("\n    ").append(rank++).append(". ").append(SourceLabel.bootstrap(bp.topic()));
+            if (bp.startDate() != null || bp.endDate() != null) {
+                b.append(" (rows of ").append(bp.startDate() == null ? "…" : bp.startDate()).append(" to ")
+                        .append(bp.endDate() == null ? "…" : bp.endDate()).append(")");
+            }
+        }
+        if (join.bootstrapFromLog()) {
+            b.append("\n    ").append(rank++).append(". log: ").append(topics.fetchLog()).append(", ").append(topics.fetchLogReplay());
+        } else {
+            b.append("\n    (logs create rows and set ts/keys, but are not a source of values: bootstrap_from_log is false)");
+        }
+        b.append("\n    ").append(rank).append(". backfill: ").append(topics.backfill(join)).append(" (fills parts not covered above)");
+        b.append("\n  output: ").append(topics.stitched(join));
+        if (join.stateRetentionDays() != null) {
+            b.append("\n  state retention: ").append(join.stateRetentionDays()).append(" days");
+        }
+        return b.toString();
     }
 
     /** The part a feature belongs to, or null when the join does not define it. */

@@ -3,6 +3,8 @@ package io.splice.streams.runtime;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.splice.core.api.JoinDefinition;
+import io.splice.core.api.Topics;
+import io.splice.core.merge.JoinPlan;
 import io.splice.streams.internal.TopologyParts;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -83,6 +85,11 @@ public final class SpliceRuntime implements AutoCloseable {
     public SpliceRuntime start() throws Exception {
         // JVM-wide Avro bounds, set once as the process starts the app (see AvroLimits), not by building a topology
         AvroLimits.atLeast(config.maxValueBytes());
+        // Splice's keys, once, as the app starts (a Password prints as [hidden]; Kafka's clients log their own)
+        LOG.info("splice run configuration:{}", new java.util.TreeMap<>(config.values()).entrySet().stream()
+                .map(e -> "\n  " + e.getKey() + " = " + e.getValue()).collect(java.util.stream.Collectors.joining()));
+        Topics topics = new Topics(config.topicPrefix());
+        definitions.joins().forEach(j -> LOG.info("plan of {}", JoinPlan.of(j).describe(topics, config.partitions())));
         Preflight.check(config.clientProperties(), StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.serdeConfigs(),
                 SpliceStreamsConfig.SCHEMA_REGISTRY_URL, Duration.ofMillis(config.startupTimeoutMs()));
         try (Admin admin = Admin.create(config.clientProperties())) {
