@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.splice.core.api.Definitions;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.Topics;
+import io.splice.core.definitions.DefinitionsDiff;
 import io.splice.core.definitions.DefinitionsException;
 import io.splice.core.definitions.DefinitionsLoader;
 import io.splice.core.definitions.SemanticHasher;
@@ -20,7 +21,7 @@ import java.util.concurrent.Callable;
 /** {@code splice definitions validate|hash --definitions F}. */
 @Command(name = "definitions", mixinStandardHelpOptions = true,
         description = "Check a join definitions file and print the semantic hashes of its parts.",
-        subcommands = {DefinitionsCommand.Validate.class, DefinitionsCommand.Hash.class})
+        subcommands = {DefinitionsCommand.Validate.class, DefinitionsCommand.Hash.class, DefinitionsCommand.Diff.class})
 public final class DefinitionsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -87,6 +88,35 @@ public final class DefinitionsCommand implements Callable<Integer> {
             ObjectMapper json = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
             spec.commandLine().getOut().println(json.writeValueAsString(SemanticHasher.hashes(defs)));
             return 0;
+        }
+    }
+
+    @Command(name = "diff", mixinStandardHelpOptions = true,
+            description = "Compare two definitions files: per join and part unchanged / new / changed hash (needs backfill) /"
+                    + " removed, and whether a rolling restart applies the change safely. Exit 0 when safe, 3 when not, 1"
+                    + " when a file is invalid.")
+    static final class Diff implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--from", required = true, paramLabel = "OLD", description = "the definitions running now")
+        Path from;
+        @Option(names = "--to", required = true, paramLabel = "NEW", description = "the definitions to roll out")
+        Path to;
+        @Option(names = "--topic-prefix", defaultValue = "splice", description = "Topic prefix (default: ${DEFAULT-VALUE}).")
+        String prefix;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            Definitions a = loadOrReport(from, prefix, err);
+            Definitions b = loadOrReport(to, prefix, err);
+            if (a == null || b == null) {
+                return 1;
+            }
+            DefinitionsDiff diff = DefinitionsDiff.between(a, b);
+            spec.commandLine().getOut().print(diff.render());
+            spec.commandLine().getOut().flush();
+            return diff.safe() ? 0 : 3;
         }
     }
 }
