@@ -4,6 +4,9 @@ import io.splice.core.api.Definitions;
 import io.splice.core.api.Topics;
 import io.splice.core.cli.DefinitionsCommand;
 import io.splice.core.definitions.DefinitionsDiff.PartChange;
+import io.splice.testing.Feature;
+import io.splice.testing.JoinYaml;
+import io.splice.testing.Joins;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -19,29 +22,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `splice definitions diff` and the rule `splice run` applies before a rolling restart (issue 14.3). */
 class DefinitionsDiffTest {
-    static String join(String version, String rowIds, String amtWindow) {
-        return """
-                  - name: payments
-                    version: %s
-                    row_ids: [%s]
-                    keys: [card_id]
-                    bootstrap_from_log: true
-                    parts:
-                      - name: card_txn
-                        source: transactions
-                        key: card_id
-                        features:
-                          - {name: cnt, type: long, agg: count, window: 1h}
-                          - {name: amt, type: double, agg: sum, of: amount, window: %s}
-                      - name: risk_ext
-                        external: true
-                        features:
-                          - {name: risk, type: double}
-                """.formatted(version, rowIds, amtWindow);
+    static JoinYaml join(String version, String rowIds, String amtWindow) {
+        return Joins.payments(version).rowIds(rowIds.split(", "))
+                .part("card_txn", "transactions", "card_id", Joins.CNT, Feature.sum("amt", "amount", amtWindow))
+                .parts(Joins.RISK_EXT);
     }
 
-    static Definitions defs(String... joins) {
-        return DefinitionsLoader.parse("joins:\n" + String.join("", joins), "test.yaml", Topics.defaults());
+    static Definitions defs(JoinYaml... joins) {
+        return DefinitionsLoader.parse(JoinYaml.yaml(joins), "test.yaml", Topics.defaults());
     }
 
     @Test
@@ -85,8 +73,8 @@ class DefinitionsDiffTest {
     @Test
     void theCommandExitsThreeWhenUnsafe() throws Exception {
         Path dir = Files.createTempDirectory("diff");
-        Path from = Files.writeString(dir.resolve("old.yaml"), "joins:\n" + join("v1", "request_id", "24h"));
-        Path to = Files.writeString(dir.resolve("new.yaml"), "joins:\n" + join("v1", "session_id", "24h"));
+        Path from = Files.writeString(dir.resolve("old.yaml"), join("v1", "request_id", "24h").yaml());
+        Path to = Files.writeString(dir.resolve("new.yaml"), join("v1", "session_id", "24h").yaml());
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new DefinitionsCommand()).setOut(new PrintWriter(out));
         assertEquals(3, cli.execute("diff", "--from", from.toString(), "--to", to.toString()));

@@ -3,6 +3,7 @@ package io.splice.core.definitions;
 import io.splice.core.api.Definitions;
 import io.splice.core.api.Topics;
 import io.splice.core.api.Window;
+import io.splice.testing.Joins;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -16,26 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DefinitionsLoaderTest {
-    static final String BASE = """
-            joins:
-              - name: payments
-                version: v2
-                row_ids: [request_id]
-                keys: [card_id]
-                bootstrap_from_log: true
-                parts:
-                  - name: card_txn
-                    source: transactions
-                    key: card_id
-                    features:
-                      - {name: txn_count_1h, type: long, agg: count, window: 1h}
-                      - {name: txn_amount_24h, type: double, agg: sum, of: amount, window: 24h, where: "status = 'APPROVED'"}
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk_score, type: double}
-                online: {feature_group: payments_v2, record_identifier: card_id}
-            """;
+    /** payments/v2 as in examples/joins.yaml, with an online store; the tests below edit its text. */
+    static final String BASE = Joins.payments("v2")
+            .part("card_txn", "transactions", "card_id", Joins.TXN_COUNT_1H, Joins.TXN_AMOUNT_24H.where("status = 'APPROVED'"))
+            .external("risk_ext", Joins.RISK_SCORE)
+            .online("payments_v2", "card_id")
+            .yaml();
 
     static Definitions parse(String yaml) {
         return DefinitionsLoader.parse(yaml, "test.yaml", Topics.defaults());

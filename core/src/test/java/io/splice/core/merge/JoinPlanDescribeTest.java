@@ -1,7 +1,6 @@
 package io.splice.core.merge;
 
 import io.splice.core.api.Topics;
-import io.splice.core.definitions.DefinitionsLoader;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JoinPlanDescribeTest {
     @Test
     void partsWithHashesAndSourcesInPriorityOrder() {
-        JoinPlan plan = JoinPlan.of(DefinitionsLoader.parse(MergeRulesTest.YAML, "test", Topics.defaults()).joins().get(0));
+        JoinPlan plan = MergeRulesTest.plan(MergeRulesTest.join());
         String text = plan.describe(Topics.defaults(), 6);
         String[] lines = text.split("\n");
         assertEquals("join payments.v2 (row ids [request_id], keys [card_id], 6 partitions)", lines[0]);

@@ -1,8 +1,9 @@
 package io.splice.core.merge;
 
-import io.splice.core.api.Definitions;
 import io.splice.core.api.Topics;
 import io.splice.core.definitions.DefinitionsLoader;
+import io.splice.testing.JoinYaml;
+import io.splice.testing.Joins;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -21,31 +22,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One nested class per numbered rule of DESIGN §5; every case fails if its rule is broken. */
 class MergeRulesTest {
-    static final String YAML = """
-            joins:
-              - name: payments
-                version: v2
-                row_ids: [request_id]
-                keys: [card_id]
-                bootstrap_from_log: true
-                parts:
-                  - name: card_txn
-                    source: transactions
-                    key: card_id
-                    features:
-                      - {name: cnt, type: long, agg: count, window: 1h}
-                      - {name: amt, type: double, agg: sum, of: amount, window: 24h}
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk, type: double}
-                bootstrap_parts:
-                  - topic: b.high
-                  - topic: b.low
-                  - topic: b.window
-                    start_date: 2025-10-01
-                    end_date: 2025-10-02
-            """;
+    /** payments/v2 with card_txn and risk_ext, bootstrapped by b.high, b.low and b.window (2025-10-01 to 2025-10-02). */
+    static JoinYaml join() {
+        return Joins.paymentsCardAndRisk("v2").bootstrap("b.high").bootstrap("b.low").bootstrap("b.window", "2025-10-01", "2025-10-02");
+    }
+
+    static JoinPlan plan(JoinYaml join) {
+        return JoinPlan.of(DefinitionsLoader.parse(join.yaml(), "test", Topics.defaults()).joins().get(0));
+    }
+
     static final long TS = Instant.parse("2025-10-01T12:00:00Z").toEpochMilli();
 
     JoinPlan plan;
@@ -55,8 +40,7 @@ class MergeRulesTest {
 
     @BeforeEach
     void setUp() {
-        Definitions defs = DefinitionsLoader.parse(YAML, "test", Topics.defaults());
-        plan = JoinPlan.of(defs.joins().get(0));
+        plan = plan(join());
         card = plan.partHashes().get("card_txn");
         risk = plan.partHashes().get("risk_ext");
         row = new RowState();
@@ -190,8 +174,7 @@ class MergeRulesTest {
 
         @Test
         void logIsIgnoredAsASourceWithoutBootstrapFromLog() {
-            String yaml = YAML.replace("bootstrap_from_log: true", "bootstrap_from_log: false");
-            JoinPlan noLog = JoinPlan.of(DefinitionsLoader.parse(yaml, "t", Topics.defaults()).joins().get(0));
+            JoinPlan noLog = plan(join().bootstrapFromLog(false));
             MergeRules.apply(noLog, row, SourceKind.BACKFILL, "bf", rec(values("cnt", 7L, "amt", 9.0), hashes("card_txn", card)));
             assertSame(Emission.UNCHANGED, MergeRules.apply(noLog, row, SourceKind.LOG, "log", log(values("cnt", 3L, "amt", 1.0, "risk", 0.1))));
             MergedRow m = MergeRules.merge(noLog, row);
@@ -438,8 +421,7 @@ class MergeRulesTest {
 
     @Test
     void rowKeyOfSeveralFieldsIsAJsonArrayInDeclaredOrder() {
-        String yaml = YAML.replace("row_ids: [request_id]", "row_ids: [request_id, ds]");
-        JoinPlan two = JoinPlan.of(DefinitionsLoader.parse(yaml, "t", Topics.defaults()).joins().get(0));
+        JoinPlan two = plan(join().rowIds("request_id", "ds"));
         assertEquals("[\"r1\",\"2025-10-01\"]", two.rowKey(Map.of("ds", "2025-10-01"), Map.of("request_id", "r1")));
     }
 }
