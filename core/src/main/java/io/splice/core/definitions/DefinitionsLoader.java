@@ -89,7 +89,7 @@ public final class DefinitionsLoader {
         if (!loader.problems.isEmpty()) {
             throw new DefinitionsException(sourceName, loader.problems);
         }
-        return defs;
+        return new Definitions(defs.joins(), yaml);
     }
 
     private void problem(String path, String message) {

@@ -94,6 +94,7 @@ public final class SpliceRuntime implements AutoCloseable {
                 SpliceStreamsConfig.SCHEMA_REGISTRY_URL, Duration.ofMillis(config.startupTimeoutMs()));
         try (Admin admin = Admin.create(config.clientProperties())) {
             TopicSetup.ensure(admin, definitions, config);
+            AppliedDefinitions.check(admin, config, definitions);
         }
         SchemaRegistryClient registry = SpliceSerdeConfig.client(config.serdeConfigs());
         SpliceMetrics metrics = new SpliceMetrics(meters);
@@ -118,6 +119,7 @@ public final class SpliceRuntime implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(meters);
         startHttp();
         streams.start();
+        AppliedDefinitions.record(config, definitions);
         LOG.info("splice run: {} join(s), metrics on http://{}:{}/metrics", definitions.joins().size(),
                 config.getString(SpliceStreamsConfig.METRICS_HOST), metricsPort());
         return this;
