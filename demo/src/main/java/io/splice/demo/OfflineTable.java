@@ -29,7 +29,7 @@ import java.util.stream.Stream;
 /**
  * The S3 sink's offline table read back: every Parquet object under a prefix (on S3, or a local copy), folded into
  * the latest revision per row key in core's {@link LatestRevision} order (greatest {@code kafka_partition},
- * {@code kafka_offset}), as every other reader and README's Athena query.
+ * {@code kafka_offset}), as every other reader and the Athena query in docs/sinks.md.
  */
 public final class OfflineTable {
     private final LatestRows rows = new LatestRows();

@@ -48,7 +48,7 @@ public final class BackfillCommand extends SparkCommand implements Callable<Inte
     LocalDate endDate;
 
     @Option(names = "--chunk-size-days", defaultValue = "1", paramLabel = "N",
-            description = "days per unit of work (default ${DEFAULT-VALUE}); see README for sizes")
+            description = "days per unit of work (default ${DEFAULT-VALUE}); see docs/backfill.md, Recommended chunk sizes")
     int chunkSizeDays;
 
     @Option(names = "--input-root", defaultValue = "data", paramLabel = "DIR",

@@ -12,7 +12,7 @@ import java.net.URI;
 import java.util.Locale;
 import java.util.Map;
 
-/** Configuration of {@link S3OfflineSinkConnector}; see the Sinks section of README.md for the full table. */
+/** Configuration of {@link S3OfflineSinkConnector}; the generated table is docs/reference/connectors-config.md. */
 public final class S3OfflineSinkConfig extends SpliceSinkConfig {
     public static final String S3_PREFIX = "s3.prefix";
     public static final String S3_PATH_STYLE = "s3.path.style.access";

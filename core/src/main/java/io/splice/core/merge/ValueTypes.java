@@ -82,7 +82,7 @@ public final class ValueTypes {
             default -> "a number branch";
         };
         return "; the producer wrote it in the values union's '" + typeName(v) + "' branch: write each value in its natural"
-                + " branch (" + type.yamlName() + " feature: " + natural + "), see README 'Producers in other languages'";
+                + " branch (" + type.yamlName() + " feature: " + natural + "), see docs/concepts.md, 'Producers in other languages'";
     }
 
     /**

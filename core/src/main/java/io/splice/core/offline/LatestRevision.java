@@ -12,7 +12,7 @@ import static io.splice.core.offline.OfflineColumns.ROW_KEY;
 
 /**
  * "The latest revision of a row" in the offline table, defined once for every reader (the backfill's
- * {@code --only-uncovered}, {@code splice validate}, the demo's reader, the README's Athena query).
+ * {@code --only-uncovered}, {@code splice validate}, the demo's reader, the Athena query in docs/sinks.md).
  *
  * <p>The offline table is an append log of the stitched topic. That topic is keyed by row key, so all records of a
  * row — its revisions and its tombstones — are in one partition, in the order the stitcher emitted them; the

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run the stitching app: reads the fetch logs, backfill and bootstrap topics of every join, applies "
                 + "the merge rules and writes splice.stitched.<name>.<version> (exactly-once). Stops gracefully on SIGTERM.",
-                "Config keys: see README (splice.* keys; every other key is passed to Kafka, incl. security.protocol, sasl.*, ssl.*).",
+                "Config keys: docs/reference/app-config.md (splice.* keys; every other key is passed to Kafka, incl. security.protocol, sasl.*, ssl.*).",
                 "Exit codes: 0 stopped by SIGTERM; 1 bad input, Kafka or the registry unreachable at start, or stream threads "
                         + "kept failing (splice.thread.replacements.max)."})
 final class RunCommand implements Callable<Integer> {

@@ -35,7 +35,7 @@ final class SimulateCommand implements Callable<Integer> {
             return 1;
         }
         try {
-            CliInputs.requireReadable(events, "--events", "a JSONL file of input records (README: splice simulate)");
+            CliInputs.requireReadable(events, "--events", "a JSONL file of input records (docs/concepts.md: splice simulate)");
         } catch (CliInputs.BadInput e) {
             err.println("error: " + e.getMessage());
             return 1;
