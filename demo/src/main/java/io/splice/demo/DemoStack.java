@@ -47,6 +47,7 @@ public final class DemoStack implements AutoCloseable {
     private final Definitions definitions;
     private final Topics topics;
     private final int partitions;
+    private final int brokers;
     private LocalStack kafka;
     private S3Endpoint s3;
     private FeatureStoreEndpoint featureStore;
@@ -54,10 +55,11 @@ public final class DemoStack implements AutoCloseable {
     private S3Client s3Client;
     private volatile boolean closed;
 
-    private DemoStack(Definitions definitions, Topics topics, int partitions) {
+    private DemoStack(Definitions definitions, Topics topics, int partitions, int brokers) {
         this.definitions = definitions;
         this.topics = topics;
         this.partitions = partitions;
+        this.brokers = brokers;
     }
 
     /**
@@ -66,7 +68,17 @@ public final class DemoStack implements AutoCloseable {
      */
     public static DemoStack start(Definitions definitions, Path definitionsFile, Topics topics, int partitions,
                                   Progress progress) {
-        DemoStack stack = start(definitions, definitionsFile, topics, partitions, progress, s -> { });
+        return start(definitions, definitionsFile, topics, partitions, 1, progress);
+    }
+
+    /**
+     * As above with {@code brokers} Kafka brokers: 1 is the in-JVM broker (RF 1); more is a
+     * {@link io.splice.local.LocalCluster} of that many node processes, and every topic the stack creates (the
+     * Connect dead-letter queue included) gets RF min(3, brokers).
+     */
+    public static DemoStack start(Definitions definitions, Path definitionsFile, Topics topics, int partitions,
+                                  int brokers, Progress progress) {
+        DemoStack stack = start(definitions, definitionsFile, topics, partitions, brokers, progress, s -> { });
         stack.connect();
         return stack;
     }
@@ -78,9 +90,18 @@ public final class DemoStack implements AutoCloseable {
      */
     public static DemoStack start(Definitions definitions, Path definitionsFile, Topics topics, int partitions,
                                   Progress progress, java.util.function.Consumer<DemoStack> onKafka) {
-        DemoStack stack = new DemoStack(definitions, topics, partitions);
+        return start(definitions, definitionsFile, topics, partitions, 1, progress, onKafka);
+    }
+
+    /** As above with {@code brokers} Kafka brokers (see {@link #start(Definitions, Path, Topics, int, int, Progress)}). */
+    public static DemoStack start(Definitions definitions, Path definitionsFile, Topics topics, int partitions,
+                                  int brokers, Progress progress, java.util.function.Consumer<DemoStack> onKafka) {
+        if (brokers < 1) {
+            throw new IllegalArgumentException("brokers must be >= 1: " + brokers);
+        }
+        DemoStack stack = new DemoStack(definitions, topics, partitions, brokers);
         CompletableFuture<LocalStack> kafka = CompletableFuture.supplyAsync(() -> LocalStack.builder()
-                .withKafka().withSchemaRegistry().withTopics(stack.topicSpecs().toArray(TopicSpec[]::new)).start());
+                .withKafkaCluster(brokers).withSchemaRegistry().withTopics(stack.topicSpecs().toArray(TopicSpec[]::new)).start());
         try {
             stack.s3 = stack.started(S3Endpoint.transientStore());
             stack.s3Client = stack.started(OfflineTable.s3(stack.s3.endpoint(), S3Endpoint.ACCESS_KEY, S3Endpoint.SECRET_KEY, "us-east-1"));
@@ -199,7 +220,7 @@ public final class DemoStack implements AutoCloseable {
         c.put("aws.secret.access.key", S3Endpoint.SECRET_KEY);
         c.put("errors.tolerance", "all");
         c.put("errors.deadletterqueue.topic.name", topics.dlq());
-        c.put("errors.deadletterqueue.topic.replication.factor", "1");
+        c.put("errors.deadletterqueue.topic.replication.factor", Short.toString(replicationFactor()));
         c.put("errors.deadletterqueue.context.headers.enable", "true");
         // the stitching app writes with exactly-once transactions: read only committed records
         c.put("consumer.override.isolation.level", "read_committed");
@@ -236,6 +257,21 @@ public final class DemoStack implements AutoCloseable {
 
     public int partitions() {
         return partitions;
+    }
+
+    /** Number of Kafka brokers (1: in-JVM; more: separate node processes, see {@link #cluster()}). */
+    public int brokers() {
+        return brokers;
+    }
+
+    /** Replication factor of every topic the stack creates: min(3, brokers). */
+    public short replicationFactor() {
+        return kafka != null ? kafka.replicationFactor() : (short) Math.min(3, brokers);
+    }
+
+    /** The multi-process Kafka cluster when {@code brokers > 1} (to kill or restart a broker). */
+    public java.util.Optional<io.splice.local.LocalCluster> cluster() {
+        return kafka == null ? java.util.Optional.empty() : kafka.cluster();
     }
 
     public String bootstrapServers() {

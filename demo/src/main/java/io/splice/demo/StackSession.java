@@ -40,6 +40,14 @@ public final class StackSession implements AutoCloseable {
      * bundled) and {@code app.properties} into {@code dir} (null: a temporary directory removed by {@link #close()}).
      */
     public static StackSession start(Path definitions, Path dir, int partitions, Progress progress) throws IOException {
+        return start(definitions, dir, partitions, 1, progress);
+    }
+
+    /**
+     * As above with {@code brokers} Kafka brokers: more than 1 starts a {@link io.splice.local.LocalCluster} of node
+     * processes, topics get RF min(3, brokers) and {@code app.properties} says so.
+     */
+    public static StackSession start(Path definitions, Path dir, int partitions, int brokers, Progress progress) throws IOException {
         boolean own = dir == null;
         Path d = own ? Files.createTempDirectory("splice-stack-") : Files.createDirectories(dir);
         try {
@@ -52,7 +60,7 @@ public final class StackSession implements AutoCloseable {
             }
             defs = defs.toAbsolutePath();
             Definitions parsed = DefinitionsLoader.load(defs, Topics.defaults());
-            DemoStack stack = DemoStack.start(parsed, defs, Topics.defaults(), partitions, progress);
+            DemoStack stack = DemoStack.start(parsed, defs, Topics.defaults(), partitions, brokers, progress);
             Path props = d.resolve("app.properties");
             StackSession s = new StackSession(stack, d, defs, props, own);
             Files.writeString(props, s.appProperties());
@@ -85,7 +93,7 @@ public final class StackSession implements AutoCloseable {
         m.put("application.id", "splice-stitcher");
         m.put("splice.topic.prefix", stack.topics().prefix());
         m.put("splice.topic.partitions", Integer.toString(stack.partitions()));
-        m.put("splice.topic.replication.factor", "1");
+        m.put("splice.topic.replication.factor", Short.toString(stack.replicationFactor()));
         m.put("splice.metrics.port", "9464");
         m.put("state.dir", dir.resolve("streams-state").toString());
         return "# splice run --config for the local stack of `splice stack` (stops with it)\n"
@@ -101,6 +109,14 @@ public final class StackSession implements AutoCloseable {
         Map<String, String> e = stack.endpoints();
         String groups = defs.joins().stream().map(JoinDefinition::featureGroupName).collect(Collectors.joining(", "));
         b.append(String.format(Locale.ROOT, "  %-24s %s%n", "Kafka bootstrap servers", e.get("kafka.bootstrap.servers")));
+        stack.cluster().ifPresent(c -> {
+            b.append(String.format(Locale.ROOT, "  %-24s %d broker+controller processes, RF %d, min ISR %d; data and logs in %s%n",
+                    "Kafka cluster", c.nodeIds().size(), c.replicationFactor(), c.minInsyncReplicas(), c.directory()));
+            for (int id : c.nodeIds()) {
+                b.append(String.format(Locale.ROOT, "  %-24s %s  pid %s  (kill -9 it to fail the broker over)%n", "  node " + id,
+                        c.bootstrapServers(id), c.process(id).map(p -> Long.toString(p.pid())).orElse("-")));
+            }
+        });
         b.append(String.format(Locale.ROOT, "  %-24s %s%n", "Schema registry", e.get("schema.registry.url")));
         b.append(String.format(Locale.ROOT, "  %-24s %s  (path-style, any credentials; buckets %s)%n", "S3 endpoint",
                 e.get("s3.endpoint"), String.join(", ", stack.buckets())));

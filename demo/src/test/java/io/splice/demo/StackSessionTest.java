@@ -62,4 +62,49 @@ class StackSessionTest {
         // When it is stopped, Then its temporary directory is gone
         assertFalse(Files.exists(dir));
     }
+
+    @Test
+    void withThreeBrokersEveryTopicIsReplicatedThreeTimesAndTheSinksRun() throws Exception {
+        java.util.List<ProcessHandle> nodes;
+        // Given `splice stack --brokers 3`
+        try (StackSession session = StackSession.start(null, null, 2, 3, Progress.silent())) {
+            io.splice.local.LocalCluster cluster = session.stack().cluster().orElseThrow();
+            nodes = cluster.nodeIds().stream().map(id -> cluster.process(id).orElseThrow()).toList();
+
+            // Then app.properties asks `splice run` for RF 3 on a 3-broker cluster
+            Properties app = new Properties();
+            app.load(new StringReader(Files.readString(session.appPropertiesFile())));
+            assertEquals("3", app.getProperty("splice.topic.replication.factor"));
+            assertEquals(3, app.getProperty("bootstrap.servers").split(",").length);
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", app.getProperty("bootstrap.servers")))) {
+                assertEquals(3, admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size());
+                // and every topic the stack created has 3 replicas, one leader per node for the stitched topic's partitions
+                for (var d : admin.describeTopics(session.stack().topicSpecs().stream().map(io.splice.local.TopicSpec::name).toList())
+                        .allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                    d.partitions().forEach(p -> assertEquals(3, p.replicas().size(), d.name() + " " + p));
+                }
+            }
+
+            // and both sinks run in Connect against the cluster, with a dead-letter queue of RF 3
+            HttpClient http = HttpClient.newHttpClient();
+            URI rest = session.stack().connect().restUrl();
+            for (String c : new String[]{DemoStack.S3_CONNECTOR, DemoStack.FS_CONNECTOR}) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(rest.resolve("/connectors/" + c + "/status")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertTrue(r.body().contains("\"state\":\"RUNNING\""), r.body());
+            }
+            assertEquals("3", session.stack().s3ConnectorConfig(session.definitionsFile())
+                    .get("errors.deadletterqueue.topic.replication.factor"));
+
+            // and the printout names each node with its pid
+            String text = session.describe();
+            for (int id : cluster.nodeIds()) {
+                assertTrue(text.contains(cluster.bootstrapServers(id) + "  pid " + cluster.process(id).orElseThrow().pid()), text);
+            }
+        }
+        // When it is stopped, Then no broker process is left
+        for (ProcessHandle p : nodes) {
+            assertFalse(p.isAlive(), "node " + p.pid());
+        }
+    }
 }

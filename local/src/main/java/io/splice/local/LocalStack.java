@@ -12,7 +12,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The local default stack: an embedded Kafka broker and the schema registry, each optional. Everything binds
+ * The local default stack: an embedded Kafka broker (or a {@link LocalCluster} of N node processes, see
+ * {@link Builder#withKafkaCluster(int)}) and the schema registry, each optional. Everything binds
  * 127.0.0.1 and is stopped by {@link #close()} (in reverse start order).
  *
  * <pre>{@code
@@ -29,6 +30,7 @@ public final class LocalStack implements StackEndpoints, AutoCloseable {
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private EmbeddedKafkaBroker kafka;
+    private LocalCluster cluster;
     private EmbeddedSchemaRegistry schemaRegistry;
     private boolean closed;
 
@@ -47,6 +49,9 @@ public final class LocalStack implements StackEndpoints, AutoCloseable {
 
     @Override
     public String bootstrapServers() {
+        if (cluster != null) {
+            return cluster.bootstrapServers();
+        }
         return kafka().orElseThrow(() -> new IllegalStateException("the stack has no Kafka (use withKafka())")).bootstrapServers();
     }
 
@@ -60,6 +65,16 @@ public final class LocalStack implements StackEndpoints, AutoCloseable {
         return Optional.ofNullable(kafka);
     }
 
+    /** The multi-process cluster, if selected with {@link Builder#withKafkaCluster(int)} (N &ge; 2). */
+    public Optional<LocalCluster> cluster() {
+        return Optional.ofNullable(cluster);
+    }
+
+    /** Replication factor of the topics this stack creates: 1 on the embedded broker, min(3, N) on a cluster. */
+    public short replicationFactor() {
+        return cluster != null ? cluster.replicationFactor() : 1;
+    }
+
     /** The embedded schema registry, if selected. */
     public Optional<EmbeddedSchemaRegistry> schemaRegistry() {
         return Optional.ofNullable(schemaRegistry);
@@ -69,6 +84,7 @@ public final class LocalStack implements StackEndpoints, AutoCloseable {
     public Map<String, String> endpoints() {
         Map<String, String> m = new LinkedHashMap<>();
         kafka().ifPresent(k -> m.put("kafka.bootstrap.servers", k.bootstrapServers()));
+        cluster().ifPresent(c -> m.put("kafka.bootstrap.servers", c.bootstrapServers()));
         schemaRegistry().ifPresent(r -> m.put("schema.registry.url", r.url()));
         return m;
     }
@@ -114,6 +130,7 @@ public final class LocalStack implements StackEndpoints, AutoCloseable {
     /** Chooses the components of a {@link LocalStack}. */
     public static final class Builder {
         private boolean kafka;
+        private int kafkaNodes = 1;
         private Map<String, String> brokerOverrides = Map.of();
         private final List<TopicSpec> topics = new ArrayList<>();
         private boolean schemaRegistry;
@@ -131,6 +148,20 @@ public final class LocalStack implements StackEndpoints, AutoCloseable {
         public Builder withKafka(Map<String, String> brokerOverrides) {
             this.kafka = true;
             this.brokerOverrides = Map.copyOf(brokerOverrides);
+            return this;
+        }
+
+        /**
+         * Kafka with {@code nodes} brokers: 1 is the in-JVM {@link EmbeddedKafkaBroker}; 2 or more a
+         * {@link LocalCluster} of that many node processes (RF min(3, N), min ISR min(2, N)). Broker overrides from
+         * {@link #withKafka(Map)} apply to every node.
+         */
+        public Builder withKafkaCluster(int nodes) {
+            if (nodes < 1) {
+                throw new IllegalArgumentException("nodes must be >= 1: " + nodes);
+            }
+            this.kafka = true;
+            this.kafkaNodes = nodes;
             return this;
         }
 
@@ -167,7 +198,12 @@ public final class LocalStack implements StackEndpoints, AutoCloseable {
                             ? new EmbeddedSchemaRegistry() : new EmbeddedSchemaRegistry(registryJar));
                     registry = CompletableFuture.supplyAsync(r::start);
                 }
-                if (kafka) {
+                if (kafka && kafkaNodes > 1) {
+                    stack.cluster = stack.started(LocalCluster.builder().nodes(kafkaNodes).brokerConfig(brokerOverrides).start());
+                    if (!topics.isEmpty()) {
+                        stack.cluster.createTopics(topics);
+                    }
+                } else if (kafka) {
                     stack.kafka = stack.started(new EmbeddedKafkaBroker(brokerOverrides)).start();
                     if (!topics.isEmpty()) {
                         stack.kafka.createTopics(topics);

@@ -7,7 +7,8 @@ import java.util.Objects;
  * A topic to create on a broker: name, partition count, compacted or not, and extra topic configs.
  *
  * @param name       topic name
- * @param partitions number of partitions (replication factor is always 1 locally)
+ * @param partitions number of partitions (the replication factor is the stack's: 1 on {@link EmbeddedKafkaBroker},
+ *                   min(3, N) on a {@link LocalCluster} of N nodes)
  * @param compacted  {@code cleanup.policy=compact} when true, {@code delete} otherwise
  * @param configs    further topic configs (may be empty, never null)
  */

@@ -31,6 +31,11 @@ public final class StackCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "3", paramLabel = "N", description = "partitions of every topic (default ${DEFAULT-VALUE})")
     int partitions;
 
+    @Option(names = "--brokers", defaultValue = "1", paramLabel = "N",
+            description = "Kafka brokers (default ${DEFAULT-VALUE}: one broker in this JVM, RF 1). More than 1 starts a KRaft quorum of N "
+                    + "broker+controller processes with RF min(3, N) and min ISR 2 for every topic, e.g. --brokers 3")
+    int brokers;
+
     @Override
     public Integer call() throws Exception {
         Progress progress = new Progress(System.err, true);
@@ -42,7 +47,7 @@ public final class StackCommand implements Callable<Integer> {
             stopped.countDown();
         }, "splice-stack-shutdown"));
         progress.step("starting the local stack ...");
-        StackSession session = cleanup.add(StackSession.start(definitions, dir, partitions, progress));
+        StackSession session = cleanup.add(StackSession.start(definitions, dir, partitions, brokers, progress));
         System.out.println();
         System.out.print(session.describe());
         System.out.flush();
