@@ -160,6 +160,13 @@ public final class SpliceMetrics {
                 .baseUnit("bytes").tag("join", join).register(registry);
     }
 
+    /** Changelog records this instance still has to replay before its restoring tasks run. */
+    public <T> void restoreRemaining(T source, ToDoubleFunction<T> records) {
+        Gauge.builder("splice.restore.remaining.records", source, records)
+                .description("Changelog records this instance still has to restore (0 when every task is running)")
+                .register(registry);
+    }
+
     public void unchanged(String join) {
         join(join).unchanged.increment();
     }

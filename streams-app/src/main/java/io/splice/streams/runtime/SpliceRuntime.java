@@ -113,6 +113,7 @@ public final class SpliceRuntime implements AutoCloseable {
             }
             stateListeners.forEach(l -> l.onChange(now, before));
         });
+        streams.setGlobalStateRestoreListener(new RestoreProgress(metrics));
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(meters);
         bindStoreGauges(metrics);

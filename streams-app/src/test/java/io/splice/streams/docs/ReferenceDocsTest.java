@@ -63,6 +63,8 @@ class ReferenceDocsTest {
         called.add("streamThreadFailed");
         m.storeSize("J", 0, x -> 0, x -> 0);
         called.add("storeSize");
+        m.restoreRemaining(0, x -> 0);
+        called.add("restoreRemaining");
         m.unchanged("J");
         called.add("unchanged");
         List<String> defined = Arrays.stream(SpliceMetrics.class.getDeclaredMethods())
