@@ -113,9 +113,10 @@ public final class StackSession implements AutoCloseable {
             b.append(String.format(Locale.ROOT, "  %-24s %d broker+controller processes, RF %d, min ISR %d; data and logs in %s%n",
                     "Kafka cluster", c.nodeIds().size(), c.replicationFactor(), c.minInsyncReplicas(), c.directory()));
             for (int id : c.nodeIds()) {
-                b.append(String.format(Locale.ROOT, "  %-24s %s  pid %s  (kill -9 it to fail the broker over)%n", "  node " + id,
+                b.append(String.format(Locale.ROOT, "  %-24s %s  pid %s%n", "  node " + id,
                         c.bootstrapServers(id), c.process(id).map(p -> Long.toString(p.pid())).orElse("-")));
             }
+            b.append(String.format(Locale.ROOT, "  %-24s type `kill N` (SIGKILL), `stop N` (SIGTERM), `restart N` or `status`, then Enter%n", ""));
         });
         b.append(String.format(Locale.ROOT, "  %-24s %s%n", "Schema registry", e.get("schema.registry.url")));
         b.append(String.format(Locale.ROOT, "  %-24s %s  (path-style, any credentials; buckets %s)%n", "S3 endpoint",
@@ -147,6 +148,58 @@ public final class StackSession implements AutoCloseable {
                     .append(j.version()).append("/ --s3-endpoint ").append(e.get("s3.endpoint")).append(" --out report.html\n");
         }
         return b.toString();
+    }
+
+    /**
+     * A broker command typed into {@code splice stack --brokers N}: {@code kill N}, {@code stop N}, {@code restart N},
+     * {@code status}. Returns what to print.
+     */
+    public String command(String line) {
+        var cluster = stack.cluster();
+        if (cluster.isEmpty()) {
+            return "one in-JVM broker: start with --brokers 3 to kill and restart brokers";
+        }
+        var c = cluster.get();
+        String[] words = line.trim().split("\\s+");
+        try {
+            switch (words[0]) {
+                case "status" -> {
+                    StringBuilder b = new StringBuilder();
+                    for (int id : c.nodeIds()) {
+                        b.append(String.format(Locale.ROOT, "node %d %s %s%n", id, c.bootstrapServers(id),
+                                c.process(id).map(p -> "running, pid " + p.pid()).orElse("down")));
+                    }
+                    return b.toString().stripTrailing();
+                }
+                case "kill", "stop", "restart" -> {
+                    if (words.length != 2) {
+                        return "usage: " + words[0] + " N (N one of " + c.nodeIds() + ")";
+                    }
+                    int id = Integer.parseInt(words[1]);
+                    if (!c.nodeIds().contains(id)) {
+                        return "no node " + id + " (nodes " + c.nodeIds() + ")";
+                    }
+                    long t0 = System.nanoTime();
+                    switch (words[0]) {
+                        case "kill" -> c.kill(id);
+                        case "stop" -> c.stop(id);
+                        default -> c.restart(id);
+                    }
+                    return String.format(Locale.ROOT, "node %d: %s (%d ms)", id,
+                            words[0].equals("restart") ? "back in the cluster" : "down", (System.nanoTime() - t0) / 1_000_000);
+                }
+                case "" -> {
+                    return "";
+                }
+                default -> {
+                    return "commands: kill N, stop N, restart N, status";
+                }
+            }
+        } catch (NumberFormatException e) {
+            return "not a node id: " + words[1];
+        } catch (RuntimeException e) {
+            return "failed: " + e.getMessage();
+        }
     }
 
     @Override

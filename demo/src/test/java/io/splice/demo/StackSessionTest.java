@@ -101,6 +101,14 @@ class StackSessionTest {
             for (int id : cluster.nodeIds()) {
                 assertTrue(text.contains(cluster.bootstrapServers(id) + "  pid " + cluster.process(id).orElseThrow().pid()), text);
             }
+
+            // and the typed commands kill a broker and bring it back
+            assertTrue(session.command("kill 2").startsWith("node 2: down"));
+            assertFalse(cluster.isRunning(2));
+            assertTrue(session.command("status").contains("node 2 " + cluster.bootstrapServers(2) + " down"));
+            assertTrue(session.command("restart 2").startsWith("node 2: back in the cluster"));
+            assertTrue(cluster.isRunning(2));
+            assertTrue(session.command("kill 7").startsWith("no node 7"));
         }
         // When it is stopped, Then no broker process is left
         for (ProcessHandle p : nodes) {

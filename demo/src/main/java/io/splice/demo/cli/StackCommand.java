@@ -51,6 +51,23 @@ public final class StackCommand implements Callable<Integer> {
         System.out.println();
         System.out.print(session.describe());
         System.out.flush();
+        if (session.stack().cluster().isPresent()) {
+            Thread commands = new Thread(() -> {
+                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        String answer = session.command(line);
+                        if (!answer.isEmpty()) {
+                            System.out.println(answer);
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // no console: no commands
+                }
+            }, "splice-stack-commands");
+            commands.setDaemon(true);
+            commands.start();
+        }
         stopped.await();
         return 0;
     }
