@@ -6,13 +6,8 @@ import io.airlift.compress.zstd.ZstdDecompressor;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.ParquetReadOptions;
-import org.apache.parquet.bytes.ByteBufferAllocator;
-import org.apache.parquet.bytes.HeapByteBufferAllocator;
 import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.crypto.FileDecryptionProperties;
 import org.apache.parquet.filter2.compat.FilterCompat;
-import org.apache.parquet.format.converter.ParquetMetadataConverter;
-import org.apache.parquet.hadoop.ParquetMetricsCallback;
 import org.apache.parquet.avro.AvroReadSupport;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.bytes.BytesInput;
@@ -35,10 +30,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Constructor;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
@@ -85,35 +78,12 @@ public final class ParquetRows {
         }
     }
 
-    /**
-     * Read options without Hadoop: {@code ParquetReadOptions.Builder} always loads Hadoop classes (the default codec
-     * factory, {@code ParquetInputFormat}'s filter), so the options are made with its own constructor, with the
-     * builder's defaults, pure-Java decompression and no record filter.
-     */
+    /** Read options through parquet-java's public builder: pure-Java decompression, no record filter. */
     static ParquetReadOptions options(ParquetConfiguration conf) {
-        try {
-            Constructor<ParquetReadOptions> c = ParquetReadOptions.class.getDeclaredConstructor(
-                    boolean.class, boolean.class, boolean.class, boolean.class, boolean.class, boolean.class,
-                    boolean.class, boolean.class, boolean.class, FilterCompat.Filter.class,
-                    ParquetMetadataConverter.MetadataFilter.class, CompressionCodecFactory.class, ByteBufferAllocator.class,
-                    int.class, Map.class, FileDecryptionProperties.class, ParquetMetricsCallback.class,
-                    ParquetConfiguration.class);
-            c.setAccessible(true);
-            return c.newInstance(
-                    false,  // useSignedStringMinMax
-                    true,   // useStatsFilter
-                    true,   // useDictionaryFilter
-                    true,   // useRecordFilter
-                    true,   // useColumnIndexFilter
-                    false,  // usePageChecksumVerification
-                    true,   // useBloomFilter
-                    false,  // useOffHeapDecryptBuffer
-                    false,  // useHadoopVectoredIo
-                    FilterCompat.NOOP, ParquetMetadataConverter.NO_FILTER, new PureJavaDecompressors(),
-                    new HeapByteBufferAllocator(), 8 * 1024 * 1024, new HashMap<String, String>(), null, null, conf);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("this parquet-java version has other read options; update ParquetRows", e);
-        }
+        return new ParquetReadOptions.Builder(conf)
+                .withRecordFilter(FilterCompat.NOOP)
+                .withCodecFactory(new PureJavaDecompressors())
+                .build();
     }
 
     /** An {@link InputFile} over a byte array. */
