@@ -14,6 +14,8 @@ import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.runtime.SpliceRuntime;
+import io.splice.testing.Kafka;
+import io.splice.testing.Prometheus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -23,23 +25,14 @@ import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
-import static io.splice.streams.StitchingIntegrationTest.consumer;
-import static io.splice.streams.StitchingIntegrationTest.latestByKey;
-import static io.splice.streams.StitchingIntegrationTest.producerProps;
+import static io.splice.testing.Kafka.latestByKey;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -60,34 +53,25 @@ class MisplacedRecordsTest {
 
     @Test
     void recordsInAnotherPartitionThanTheirRowKeysAreMergedByTheRowsTask(StackEndpoints stack) throws Exception {
-        String prefix = "mp" + UUID.randomUUID().toString().substring(0, 8);
+        String prefix = Kafka.uniquePrefix("mp");
         Topics topics = new Topics(prefix);
         Definitions defs = DefinitionsLoader.parse(StitchingIntegrationTest.YAML, "it.yaml", topics);
         Map<String, String> hashes = SemanticHasher.hashes(defs).get("payments.v1");
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", stack.bootstrapServers());
-        props.put(SpliceStreamsConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-        props.put("application.id", prefix + "-app");
-        props.put(SpliceStreamsConfig.TOPIC_PREFIX, prefix);
-        props.put(SpliceStreamsConfig.TOPIC_PARTITIONS, PARTITIONS);
-        props.put(SpliceStreamsConfig.TOPIC_REPLICATION, 1);
+        Map<String, Object> props = TestApp.props(stack, prefix, PARTITIONS);
         props.put(SpliceStreamsConfig.LOG_KEYED_BY_ROW_KEY, true);
-        props.put(SpliceStreamsConfig.METRICS_PORT, 0);
-        props.put("commit.interval.ms", 100);
-        props.put("state.dir", Files.createTempDirectory(Path.of("target"), "mp-state-").toAbsolutePath().toString());
         SpliceStreamsConfig config = new SpliceStreamsConfig(props);
         HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
         String stitchedTopic = topics.stitched("payments", "v1");
 
         List<ConsumerRecord<String, StitchedRecord>> seen = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = consumer(stack);
+        try (KafkaConsumer<String, byte[]> consumer = Kafka.consumer(stack.bootstrapServers());
              SpliceRuntime app = new SpliceRuntime(defs, config).start()) {
             consumer.subscribe(List.of(stitchedTopic));
             SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(registry, StitchedRecord.class);
             int misplaced = 0;
-            try (KafkaProducer<String, FetchLog> logs = new KafkaProducer<>(producerProps(stack), new StringSerializer(),
+            try (KafkaProducer<String, FetchLog> logs = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()), new StringSerializer(),
                     new SpliceAvroSerializer<>(registry));
-                 KafkaProducer<String, FeatureRow> rows = new KafkaProducer<>(producerProps(stack), new StringSerializer(),
+                 KafkaProducer<String, FeatureRow> rows = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()), new StringSerializer(),
                          new SpliceAvroSerializer<>(registry))) {
                 for (int i = 0; i < ROWS; i++) {
                     String row = "r" + i;
@@ -124,10 +108,8 @@ class MisplacedRecordsTest {
                 assertEquals((long) i, last.getValues().get("cnt"));
                 assertEquals(0.5 + i, last.getValues().get("risk"));
             }
-            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.metricsPort()
-                    + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            double counted = metrics.lines().filter(l -> l.startsWith("splice_records_misplaced_total{"))
-                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            String metrics = Prometheus.scrape(app.metricsPort());
+            double counted = Prometheus.sum(metrics, "splice_records_misplaced_total");
             assertEquals(misplaced, counted, 0.0, "misplaced records counted: " + metrics.lines()
                     .filter(l -> l.startsWith("splice_records_misplaced")).toList());
         }

@@ -13,6 +13,9 @@ import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.runtime.SpliceRuntime;
+import io.splice.testing.Feature;
+import io.splice.testing.Joins;
+import io.splice.testing.Kafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
@@ -25,14 +28,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import static io.splice.streams.StitchingIntegrationTest.consumer;
-import static io.splice.streams.StitchingIntegrationTest.latestByKey;
+import static io.splice.testing.Kafka.latestByKey;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,45 +47,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(SpliceStackExtension.class)
 class PythonProducerInteropTest {
     static final String PYTHON = "/usr/bin/python3";
-    static final String YAML = """
-            joins:
-              - name: payments
-                version: v1
-                row_ids: [request_id]
-                keys: [card_id]
-                bootstrap_from_log: true
-                parts:
-                  - name: card_txn
-                    source: transactions
-                    key: card_id
-                    features:
-                      - {name: amt, type: double, agg: sum, of: amount, window: 24h}
-                      - {name: cnt, type: long, agg: count, window: 24h}
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk, type: double}
-                      - {name: label, type: string}
-            """;
+    /** payments/v1: card_txn (amt, and cnt counted over 24 h) and risk_ext with a string feature, label. */
+    static final String YAML = Joins.payments("v1")
+            .part("card_txn", "transactions", "card_id", Joins.AMT, Feature.count("cnt", "24h"))
+            .external("risk_ext", Joins.RISK, Feature.of("label", "string"))
+            .yaml();
     static final int ROWS = 20;
 
     @Test
     void logsAndBackfillRowsFromPythonAreStitchedAndAnIntInTheDoubleBranchIsExplained(StackEndpoints stack) throws Exception {
-        String prefix = "py" + UUID.randomUUID().toString().substring(0, 8);
+        String prefix = Kafka.uniquePrefix("py");
         Topics topics = new Topics(prefix);
         Definitions defs = DefinitionsLoader.parse(YAML, "py.yaml", topics);
         Map<String, String> hashes = SemanticHasher.hashes(defs).get("payments.v1");
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", stack.bootstrapServers());
-        props.put(SpliceStreamsConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-        props.put("application.id", prefix + "-app");
-        props.put(SpliceStreamsConfig.TOPIC_PREFIX, prefix);
-        props.put(SpliceStreamsConfig.TOPIC_PARTITIONS, 3);
-        props.put(SpliceStreamsConfig.TOPIC_REPLICATION, 1);
-        props.put(SpliceStreamsConfig.METRICS_PORT, 0);
-        props.put("commit.interval.ms", 100);
-        props.put("state.dir", Files.createTempDirectory(Path.of("target"), "py-state-").toAbsolutePath().toString());
-        SpliceStreamsConfig config = new SpliceStreamsConfig(props);
+        SpliceStreamsConfig config = new SpliceStreamsConfig(TestApp.props(stack, prefix, 3));
         HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
 
         // logs keyed by card (the app re-keys them), with a double and a string feature; one log with an int feature
@@ -104,8 +79,8 @@ class PythonProducerInteropTest {
         logs.append(line("card-x", log("bad-int", "card-x", Map.of("cnt", 3), Map.of("card_txn", hashes.get("card_txn"))))).append('\n');
 
         try (SpliceRuntime app = new SpliceRuntime(defs, config).start();
-             KafkaConsumer<String, byte[]> out = consumer(stack);
-             KafkaConsumer<String, byte[]> dlq = consumer(stack)) {
+             KafkaConsumer<String, byte[]> out = Kafka.consumer(stack.bootstrapServers());
+             KafkaConsumer<String, byte[]> dlq = Kafka.consumer(stack.bootstrapServers())) {
             assertEquals(ROWS + 1, python(stack, topics.fetchLog(), "FetchLog", logs.toString()));
             assertEquals(ROWS, python(stack, topics.backfill(defs.joins().get(0)), "FeatureRow", rows.toString()));
 

@@ -2,6 +2,7 @@ package io.splice.streams;
 
 import io.splice.avro.FetchLog;
 import io.splice.avro.StitchedRecord;
+import io.splice.testing.Joins;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -21,20 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * per punctuation, one punctuation per minute of stream time) and eviction markers expire after a second retention.
  */
 class RetentionTest {
-    static final String YAML = """
-            joins:
-              - name: payments
-                version: v1
-                row_ids: [request_id]
-                keys: [card_id]
-                bootstrap_from_log: true
-                state_retention_days: 1
-                parts:
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk, type: double}
-            """;
+    static final String YAML = Joins.payments("v1").stateRetentionDays(1).parts(Joins.RISK_EXT).yaml();
     static final long T0 = 1_759_320_000_000L;
     static final long DAY = Duration.ofDays(1).toMillis();
     static final long MINUTE = Duration.ofMinutes(1).toMillis();

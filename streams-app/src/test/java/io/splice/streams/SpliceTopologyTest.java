@@ -6,6 +6,9 @@ import io.splice.avro.StitchedRecord;
 import io.splice.avro.serde.WireFormat;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.internal.DlqHeaders;
+import io.splice.testing.Feature;
+import io.splice.testing.JoinYaml;
+import io.splice.testing.Joins;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -28,53 +31,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The topology through TopologyTestDriver, one case per rule of DESIGN §5, plus join-to-join bootstrapping. */
 class SpliceTopologyTest {
-    static final String YAML = """
-            joins:
-              - name: payments
-                version: v1
-                row_ids: [request_id]
-                keys: [card_id]
-                bootstrap_from_log: true
-                parts:
-                  - name: card_txn
-                    source: transactions
-                    key: card_id
-                    features:
-                      - {name: cnt, type: long, agg: count, window: 1h}
-                      - {name: amt, type: double, agg: sum, of: amount, window: 24h}
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk, type: double}
-                bootstrap_parts:
-                  - topic: splice.bootstrap.high
-                  - topic: splice.bootstrap.low
-              - name: payments
-                version: v2
-                row_ids: [request_id]
-                keys: [card_id]
-                bootstrap_from_log: false
-                parts:
-                  - name: card_txn
-                    source: transactions
-                    key: card_id
-                    features:
-                      - {name: cnt, type: long, agg: count, window: 1h}
-                      - {name: amt, type: double, agg: sum, of: amount, window: 24h}
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk, type: double}
-                  - name: card_txn_7d
-                    source: transactions
-                    key: card_id
-                    features:
-                      - {name: amt_7d, type: double, agg: sum, of: amount, window: 7d}
-                bootstrap_parts:
-                  - topic: splice.stitched.payments.v1
-            """;
     static final String V1 = "splice.stitched.payments.v1";
     static final String V2 = "splice.stitched.payments.v2";
+    /** v1 with two bootstrap tables; v2 adds card_txn_7d and bootstraps from v1's output. */
+    static final String YAML = JoinYaml.yaml(
+            Joins.paymentsCardAndRisk("v1").bootstrap("splice.bootstrap.high").bootstrap("splice.bootstrap.low"),
+            Joins.paymentsCardAndRisk("v2").bootstrapFromLog(false)
+                    .part("card_txn_7d", "transactions", "card_id", Feature.sum("amt_7d", "amount", "7d"))
+                    .bootstrap(V1));
 
     TopologyHarness h;
     String card;

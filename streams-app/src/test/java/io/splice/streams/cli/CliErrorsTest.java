@@ -2,6 +2,9 @@ package io.splice.streams.cli;
 
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
+import io.splice.testing.JoinYaml;
+import io.splice.testing.Joins;
+import io.splice.testing.Kafka;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,18 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(SpliceStackExtension.class)
 class CliErrorsTest {
-    static final String YAML = """
-            joins:
-              - name: payments
-                version: v1
-                row_ids: [request_id]
-                keys: [card_id]
-                parts:
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk, type: double}
-            """;
+    static final String YAML = JoinYaml.join("payments", "v1").rowIds("request_id").keys("card_id").parts(Joins.RISK_EXT).yaml();
 
     @Test
     void runWithAMissingConfigFileSaysSoInOneLine(@TempDir Path tmp) throws Exception {
@@ -98,7 +89,7 @@ class CliErrorsTest {
     void runNamesTheRegistryItCannotReach(StackEndpoints stack, @TempDir Path tmp) throws Exception {
         // Given a reachable Kafka but no registry at schema.registry.url
         String registry = "http://127.0.0.1:" + closedPort();
-        String prefix = "ce" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        String prefix = Kafka.uniquePrefix("ce");
         Path defs = Files.writeString(tmp.resolve("joins.yaml"), YAML);
         Path config = Files.writeString(tmp.resolve("app.properties"), "bootstrap.servers=" + stack.bootstrapServers() + "\n"
                 + "schema.registry.url=" + registry + "\nsplice.metrics.port=0\nsplice.topic.prefix=" + prefix + "\n"

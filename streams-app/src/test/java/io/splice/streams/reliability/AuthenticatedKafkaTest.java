@@ -7,6 +7,9 @@ import io.splice.local.EmbeddedKafkaBroker;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
 import io.splice.local.security.TestCa;
+import io.splice.streams.TestApp;
+import io.splice.testing.Kafka;
+import io.splice.testing.PropertiesFile;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -57,7 +60,7 @@ class AuthenticatedKafkaTest {
         String password = "pw-" + UUID.randomUUID();
         String storePassword = "store-" + UUID.randomUUID();
         TestCa ca = TestCa.create(tmp, storePassword);
-        String prefix = Reliability.uniquePrefix("sasl");
+        String prefix = Kafka.uniquePrefix("sasl");
         Path out = Path.of("target", "reliability", prefix); // what the children printed (no secrets: asserted below)
         Workload w = new Workload(prefix);
         String appId = prefix + "-app";
@@ -90,22 +93,22 @@ class AuthenticatedKafkaTest {
                             .setValues(new HashMap<>(Map.of("risk", 0.5))).setPartHashes(Map.of("risk_ext", w.hashes.get("risk_ext"))).build())).get();
                 }
             }
-            Map<String, Object> props = Reliability.appProps(broker.saslSslBootstrapServers(), stack.schemaRegistryUrl(), prefix, 2,
+            Map<String, Object> props = TestApp.props(broker.saslSslBootstrapServers(), stack.schemaRegistryUrl(), prefix, 2,
                     tmp.resolve("state"));
             props.putAll(sasl(APP_USER, password, ca));
-            Path config = ChildApp.writeConfig(tmp.resolve("app.properties"), props);
+            Path config = PropertiesFile.write(tmp.resolve("app.properties"), props);
             Map<String, Object> replayProps = new HashMap<>(sasl(REPLAY_USER, password, ca));
             replayProps.put("bootstrap.servers", broker.saslSslBootstrapServers());
             replayProps.put("splice.topic.prefix", prefix);
             replayProps.put("schema.registry.url", stack.schemaRegistryUrl()); // replay decodes logs to read their ts
-            Path replayConfig = ChildApp.writeConfig(tmp.resolve("replay.properties"), replayProps);
+            Path replayConfig = PropertiesFile.write(tmp.resolve("replay.properties"), replayProps);
             Map<String, Object> wrong = new HashMap<>(props);
             wrong.putAll(sasl(APP_USER, "wrong-" + password, ca));
             wrong.put("application.id", appId + "-wrong");
-            Path wrongRunConfig = ChildApp.writeConfig(tmp.resolve("wrong-run.properties"), wrong);
+            Path wrongRunConfig = PropertiesFile.write(tmp.resolve("wrong-run.properties"), wrong);
             Map<String, Object> wrongReplay = new HashMap<>(replayProps);
             wrongReplay.putAll(sasl(REPLAY_USER, "wrong-" + password, ca));
-            Path wrongReplayConfig = ChildApp.writeConfig(tmp.resolve("wrong-replay.properties"), wrongReplay);
+            Path wrongReplayConfig = PropertiesFile.write(tmp.resolve("wrong-replay.properties"), wrongReplay);
 
             // When splice run and splice replay start with those configs, and both again with a wrong password
             ChildApp run = start(children, out.resolve("run.log"), jvm, "run", "--definitions", definitions.toString(), "--config", config.toString());

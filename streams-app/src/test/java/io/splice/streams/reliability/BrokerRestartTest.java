@@ -4,8 +4,10 @@ import io.splice.avro.serde.HttpSchemaRegistryClient;
 import io.splice.local.EmbeddedKafkaBroker;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
+import io.splice.streams.TestApp;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.runtime.SpliceRuntime;
+import io.splice.testing.Kafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Tag;
@@ -39,7 +41,7 @@ class BrokerRestartTest {
     @Test
     void theAppRecoversByItselfFromABrokerRestart(StackEndpoints stack, @TempDir Path tmp) throws Exception {
         long t0 = System.nanoTime();
-        String prefix = Reliability.uniquePrefix("brk");
+        String prefix = Kafka.uniquePrefix("brk");
         Workload w = Workload.generate(prefix, LOGS, 42);
         Path events = tmp.resolve("events.jsonl");
         w.writeEvents(events);
@@ -52,9 +54,9 @@ class BrokerRestartTest {
         });
         HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker().start()) {
-            Map<String, Object> props = Reliability.appProps(broker.bootstrapServers(), stack.schemaRegistryUrl(), prefix,
+            Map<String, Object> props = TestApp.props(broker.bootstrapServers(), stack.schemaRegistryUrl(), prefix,
                     PARTITIONS, tmp.resolve("state"));
-            Reliability.createTopics(w.definitions, props);
+            TestApp.createTopics(w.definitions, props);
             Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
             int half = w.size() / 2;
             w.produce(client, registry, 0, half);
@@ -85,7 +87,7 @@ class BrokerRestartTest {
                     await("the stitched topic equals the simulation").atMost(Duration.ofMinutes(3))
                             .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
                             .until(() -> reader.poll().latest.equals(want.latest)
-                                    && Reliability.consumedToEnd(admin, prefix + "-app", w.topics.fetchLog(), w.backfillTopic(), w.bootstrapTopic));
+                                    && Kafka.consumedToEnd(admin, prefix + "-app", w.topics.fetchLog(), w.backfillTopic(), w.bootstrapTopic));
                 }
                 reader.poll(Duration.ofSeconds(1));
                 StitchedView got = reader.view;

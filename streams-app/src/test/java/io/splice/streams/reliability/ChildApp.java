@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,16 +47,6 @@ final class ChildApp implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** Writes a {@code .properties} config file. */
-    static Path writeConfig(Path file, Map<String, ?> props) throws IOException {
-        Properties p = new Properties();
-        props.forEach((k, v) -> p.setProperty(k, String.valueOf(v)));
-        try (var out = Files.newOutputStream(file)) {
-            p.store(out, "reliability test");
-        }
-        return file;
     }
 
     String log() {

@@ -3,6 +3,9 @@ package io.splice.streams.reliability;
 import io.splice.avro.serde.HttpSchemaRegistryClient;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
+import io.splice.streams.TestApp;
+import io.splice.testing.Kafka;
+import io.splice.testing.PropertiesFile;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,7 +45,7 @@ class CrashRecoveryTest {
         long seed = Long.getLong("splice.reliability.seed", System.currentTimeMillis());
         Random rnd = new Random(seed);
         // Given the inputs, and splice simulate's result over them computed alongside
-        String prefix = Reliability.uniquePrefix("crash");
+        String prefix = Kafka.uniquePrefix("crash");
         Workload w = Workload.generate(prefix, LOGS, seed);
         Path events = tmp.resolve("events.jsonl");
         w.writeEvents(events);
@@ -56,14 +59,14 @@ class CrashRecoveryTest {
                 throw new IllegalStateException(e);
             }
         });
-        Map<String, Object> props = Reliability.appProps(stack.bootstrapServers(), stack.schemaRegistryUrl(), prefix, PARTITIONS,
+        Map<String, Object> props = TestApp.props(stack.bootstrapServers(), stack.schemaRegistryUrl(), prefix, PARTITIONS,
                 tmp.resolve("state"));
         // the restarted JVM takes its predecessor's place in the group at once
         props.put("group.instance.id", prefix + "-instance");
-        Reliability.createTopics(w.definitions, props);
+        TestApp.createTopics(w.definitions, props);
         log(t0, "stack up, topics created");
         Path definitions = Reliability.write(tmp.resolve("joins.yaml"), Workload.yaml(prefix));
-        Path config = ChildApp.writeConfig(tmp.resolve("app.properties"), props);
+        Path config = PropertiesFile.write(tmp.resolve("app.properties"), props);
         HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
         Map<String, Object> client = Map.of("bootstrap.servers", stack.bootstrapServers());
 
@@ -113,7 +116,7 @@ class CrashRecoveryTest {
                                 throw new AssertionError("the app died by itself:\n" + last.tail());
                             }
                             return reader.poll().latest.equals(want.latest)
-                                    && Reliability.consumedToEnd(admin, prefix + "-app", w.topics.fetchLog(), w.backfillTopic(), w.bootstrapTopic);
+                                    && Kafka.consumedToEnd(admin, prefix + "-app", w.topics.fetchLog(), w.backfillTopic(), w.bootstrapTopic);
                         });
             }
             reader.poll(Duration.ofSeconds(1)); // anything committed after the last input would show here

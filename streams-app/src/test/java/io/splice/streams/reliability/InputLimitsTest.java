@@ -14,6 +14,7 @@ import io.splice.core.definitions.SemanticHasher;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.cli.SpliceCli;
 import io.splice.streams.simulate.Simulator;
+import io.splice.testing.PropertiesFile;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -198,7 +199,7 @@ class InputLimitsTest {
         assertEquals("backfill", big.get("value").get("sources").get("cnt").asText());
 
         // and a limit that is no number of bytes is refused before anything starts
-        Path bad = ChildApp.writeConfig(tmp.resolve("bad.properties"), Map.of(SpliceStreamsConfig.MAX_VALUE_BYTES, 0));
+        Path bad = PropertiesFile.write(tmp.resolve("bad.properties"), Map.of(SpliceStreamsConfig.MAX_VALUE_BYTES, 0));
         StringWriter err = new StringWriter();
         assertEquals(1, cli(err, "run", "--definitions", Reliability.write(tmp.resolve("j.yaml"), Workload.yaml("splice")).toString(),
                 "--config", bad.toString()));

@@ -14,10 +14,12 @@ import io.splice.core.definitions.DefinitionsLoader;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
 import io.splice.streams.SpliceTopology;
+import io.splice.streams.TestApp;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.internal.DlqHeaders;
 import io.splice.streams.internal.SpliceMetrics;
 import io.splice.streams.runtime.SpliceRuntime;
+import io.splice.testing.Kafka;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -95,12 +97,12 @@ class PoisonPillTest {
     @Test
     void everyKindOfBadRecordOnEveryInputGoesToTheDlqAndTheAppKeepsRunning(StackEndpoints stack, @TempDir Path tmp) throws Exception {
         long t0 = System.nanoTime();
-        String prefix = Reliability.uniquePrefix("poison");
+        String prefix = Kafka.uniquePrefix("poison");
         Workload w = new Workload(prefix);
         defs = w.definitions;
         topics = w.topics;
         hashes = w.hashes;
-        Map<String, Object> props = Reliability.appProps(stack.bootstrapServers(), stack.schemaRegistryUrl(), prefix, PARTITIONS,
+        Map<String, Object> props = TestApp.props(stack.bootstrapServers(), stack.schemaRegistryUrl(), prefix, PARTITIONS,
                 tmp.resolve("state"));
         // producers key logs by row key here, so a log whose key is missing or not its row key is a bad record too
         props.put(SpliceStreamsConfig.LOG_KEYED_BY_ROW_KEY, true);
@@ -112,7 +114,7 @@ class PoisonPillTest {
             admin.createTopics(List.of(new NewTopic(w.bootstrapTopic, PARTITIONS, (short) 1)
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE)))).all().get();
         }
-        Reliability.createTopics(defs, props);
+        TestApp.createTopics(defs, props);
         registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
         serializer = new SpliceAvroSerializer<>(registry);
 

@@ -6,8 +6,10 @@ import io.splice.avro.serde.SchemaRegistryException;
 import io.splice.avro.serde.SpliceAvroSerializer;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
+import io.splice.streams.TestApp;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.runtime.SpliceRuntime;
+import io.splice.testing.Kafka;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -71,10 +73,10 @@ class SchemaEvolutionTest {
 
     @Test
     void anOptionalFieldKeepsTheAppStitchingAndAnIncompatibleSchemaIsRefused(StackEndpoints stack, @TempDir Path tmp) throws Exception {
-        String prefix = Reliability.uniquePrefix("evo");
+        String prefix = Kafka.uniquePrefix("evo");
         Workload w = new Workload(prefix);
-        Map<String, Object> props = Reliability.appProps(stack.bootstrapServers(), stack.schemaRegistryUrl(), prefix, 2, tmp.resolve("state"));
-        Reliability.createTopics(w.definitions, props);
+        Map<String, Object> props = TestApp.props(stack.bootstrapServers(), stack.schemaRegistryUrl(), prefix, 2, tmp.resolve("state"));
+        TestApp.createTopics(w.definitions, props);
         HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
         String subject = w.topics.fetchLog() + "-value";
         Map<String, Object> producerProps = Map.of("bootstrap.servers", stack.bootstrapServers(), "acks", "all");

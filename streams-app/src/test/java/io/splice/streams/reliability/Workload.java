@@ -11,6 +11,7 @@ import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.Topics;
 import io.splice.core.definitions.DefinitionsLoader;
 import io.splice.core.definitions.SemanticHasher;
+import io.splice.testing.Joins;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -59,27 +60,7 @@ final class Workload {
     int tombstones;
 
     static String yaml(String prefix) {
-        return """
-                joins:
-                  - name: payments
-                    version: v1
-                    row_ids: [request_id]
-                    keys: [card_id]
-                    bootstrap_from_log: true
-                    parts:
-                      - name: card_txn
-                        source: transactions
-                        key: card_id
-                        features:
-                          - {name: cnt, type: long, agg: count, window: 1h}
-                          - {name: amt, type: double, agg: sum, of: amount, window: 24h}
-                      - name: risk_ext
-                        external: true
-                        features:
-                          - {name: risk, type: double}
-                    bootstrap_parts:
-                      - topic: PREFIX.bootstrap.labels
-                """.replace("PREFIX", prefix);
+        return Joins.paymentsCardAndRisk("v1").bootstrap(prefix + ".bootstrap.labels").yaml();
     }
 
     Workload(String prefix) {

@@ -5,9 +5,13 @@ import io.splice.core.api.Topics;
 import io.splice.core.definitions.DefinitionsLoader;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
+import io.splice.streams.TestApp;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.cli.SpliceCli;
-import org.apache.kafka.clients.admin.Admin;
+import io.splice.testing.Http;
+import io.splice.testing.Joins;
+import io.splice.testing.Kafka;
+import io.splice.testing.PropertiesFile;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -19,19 +23,11 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,33 +45,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(SpliceStackExtension.class)
 class StreamThreadFailureTest {
-    static final String YAML = """
-            joins:
-              - name: payments
-                version: v1
-                row_ids: [request_id]
-                keys: [card_id]
-                bootstrap_from_log: true
-                parts:
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk, type: double}
-            """;
+    static final String YAML = Joins.payments("v1").parts(Joins.RISK_EXT).yaml();
 
     @Test
     void aDeterministicFailureEndsInANonZeroExitAfterBoundedBackedOffReplacements(StackEndpoints stack, @TempDir Path tmp) throws Exception {
         // Given a fetch log that fails its stream thread every time it is read, and at most 2 replacements a minute
         PoisonTimestampExtractor.FAILURES.clear();
-        String prefix = "tf" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        String prefix = Kafka.uniquePrefix("tf");
         Map<String, Object> props = appProps(stack, prefix, tmp);
         props.put("default.timestamp.extractor", PoisonTimestampExtractor.class.getName());
         props.put("splice.thread.replacements.max", 2);
         props.put("splice.thread.replacements.window.ms", 60_000);
         props.put("splice.thread.replacement.backoff.ms", 300);
-        Path config = writeConfig(tmp.resolve("app.properties"), props);
+        Path config = PropertiesFile.write(tmp.resolve("app.properties"), props);
         Path definitions = Files.writeString(tmp.resolve("joins.yaml"), YAML);
-        createTopics(props);
+        TestApp.createTopics(DefinitionsLoader.parse(YAML, "joins.yaml", new Topics(prefix)), props);
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", stack.bootstrapServers()),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             p.send(new ProducerRecord<>(new Topics(prefix).fetchLog(), PoisonTimestampExtractor.POISON, new byte[]{0})).get();
@@ -114,18 +98,17 @@ class StreamThreadFailureTest {
     @Test
     void readyOnlyWhileRunningAndLiveUntilStopped(StackEndpoints stack, @TempDir Path tmp) throws Exception {
         // Given the app, with every state it goes through probed on /health/ready, /health/live and /health
-        String prefix = "th" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        String prefix = Kafka.uniquePrefix("th");
         Map<String, Object> props = appProps(stack, prefix, tmp);
         Definitions defs = DefinitionsLoader.parse(YAML, "joins.yaml", new Topics(prefix));
         SpliceStreamsConfig config = new SpliceStreamsConfig(props);
-        HttpClient http = HttpClient.newHttpClient();
         AtomicReference<SpliceRuntime> app = new AtomicReference<>();
         List<String> probes = new CopyOnWriteArrayList<>();
         SpliceRuntime runtime = new SpliceRuntime(defs, config).onStateChange((now, before) -> {
             if (now == KafkaStreams.State.REBALANCING || now == KafkaStreams.State.RUNNING || now == KafkaStreams.State.PENDING_SHUTDOWN) {
                 int port = app.get().metricsPort();
-                probes.add(now + " ready=" + get(http, port, "/health/ready") + " live=" + get(http, port, "/health/live")
-                        + " health=" + get(http, port, "/health"));
+                probes.add(now + " ready=" + Http.status(port, "/health/ready") + " live=" + Http.status(port, "/health/live")
+                        + " health=" + Http.status(port, "/health"));
             }
         });
         app.set(runtime);
@@ -141,46 +124,11 @@ class StreamThreadFailureTest {
         assertTrue(probes.contains("PENDING_SHUTDOWN ready=503 live=503 health=503"), probes.toString());
     }
 
-    static int get(HttpClient http, int port, String path) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode();
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
+    /** {@link TestApp#props} with one stream thread and state under {@code tmp}. */
     static Map<String, Object> appProps(StackEndpoints stack, String prefix, Path tmp) throws Exception {
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", stack.bootstrapServers());
-        props.put(SpliceStreamsConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-        props.put("application.id", prefix + "-app");
-        props.put(SpliceStreamsConfig.TOPIC_PREFIX, prefix);
-        props.put(SpliceStreamsConfig.TOPIC_PARTITIONS, 1);
-        props.put(SpliceStreamsConfig.TOPIC_REPLICATION, 1);
-        props.put(SpliceStreamsConfig.METRICS_PORT, 0);
+        Map<String, Object> props = TestApp.props(stack.bootstrapServers(), stack.schemaRegistryUrl(), prefix, 1,
+                Files.createTempDirectory(tmp, "state"));
         props.put("num.stream.threads", 1);
-        props.put("commit.interval.ms", 100);
-        props.put("session.timeout.ms", 6000);
-        props.put("heartbeat.interval.ms", 1500);
-        props.put("state.dir", Files.createTempDirectory(tmp, "state").toAbsolutePath().toString());
         return props;
-    }
-
-    static void createTopics(Map<String, Object> props) throws Exception {
-        SpliceStreamsConfig config = new SpliceStreamsConfig(props);
-        Definitions defs = DefinitionsLoader.parse(YAML, "joins.yaml", new Topics(config.topicPrefix()));
-        try (Admin admin = Admin.create(config.clientProperties())) {
-            TopicSetup.ensure(admin, defs, config);
-        }
-    }
-
-    static Path writeConfig(Path file, Map<String, ?> props) throws Exception {
-        Properties p = new Properties();
-        props.forEach((k, v) -> p.setProperty(k, String.valueOf(v)));
-        try (var w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            p.store(w, null);
-        }
-        return file;
     }
 }
