@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,14 +48,7 @@ class FeatureStoreDeletionTest {
     }
 
     private FeatureStoreSinkTask task(FakeContext ctx, Map<String, String> extra) {
-        Map<String, String> c = new HashMap<>();
-        c.put("splice.definitions.yaml", TestData.DEFINITIONS);
-        c.put("schema.registry.url", TestData.REGISTRY_URL);
-        c.put("aws.region", "us-east-1");
-        c.put("aws.access.key.id", "local");
-        c.put("aws.secret.access.key", "local");
-        c.put("aws.endpoint.override", endpoint.endpoint().toString());
-        c.put("featurestore.control.endpoint.override", endpoint.endpoint().toString());
+        Map<String, String> c = TestData.featureStoreConfig(endpoint.endpoint());
         c.put("featurestore.retry.backoff.initial.ms", "5");
         c.put("featurestore.retry.backoff.max.ms", "100");
         c.putAll(extra);

@@ -9,11 +9,11 @@ import io.splice.local.featurestore.FeatureGroupSpec;
 import io.splice.local.featurestore.FeatureStoreEndpoint;
 import io.splice.local.featurestore.Write;
 import io.splice.local.s3.S3Endpoint;
+import io.splice.testing.Kafka;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,7 +30,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -92,14 +91,9 @@ class ConnectWorkerIT {
     }
 
     private static Map<String, String> common() {
-        Map<String, String> c = new HashMap<>();
+        Map<String, String> c = TestData.sinkConfig(S3Endpoint.ACCESS_KEY, S3Endpoint.SECRET_KEY);
         c.put("topics", TOPIC);
         c.put("tasks.max", "1");
-        c.put("splice.definitions.yaml", TestData.DEFINITIONS);
-        c.put("schema.registry.url", TestData.REGISTRY_URL);
-        c.put("aws.region", "us-east-1");
-        c.put("aws.access.key.id", S3Endpoint.ACCESS_KEY);
-        c.put("aws.secret.access.key", S3Endpoint.SECRET_KEY);
         c.put("errors.tolerance", "all");
         c.put("errors.deadletterqueue.topic.name", DLQ);
         c.put("errors.deadletterqueue.topic.replication.factor", "1");
@@ -132,11 +126,7 @@ class ConnectWorkerIT {
 
     private static long committed(String connector, TopicPartition tp) {
         try (var admin = kafka.admin()) {
-            OffsetAndMetadata o = admin.listConsumerGroupOffsets("connect-" + connector).partitionsToOffsetAndMetadata()
-                    .get().get(tp);
-            return o == null ? 0 : o.offset();
-        } catch (Exception e) {
-            return -1;
+            return Kafka.committed(admin, "connect-" + connector, tp);
         }
     }
 

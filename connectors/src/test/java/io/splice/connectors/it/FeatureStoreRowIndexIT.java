@@ -15,7 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,14 +52,7 @@ class FeatureStoreRowIndexIT {
     }
 
     private static FeatureStoreSinkTask task(FakeContext ctx) {
-        Map<String, String> c = new HashMap<>();
-        c.put("splice.definitions.yaml", TestData.DEFINITIONS);
-        c.put("schema.registry.url", TestData.REGISTRY_URL);
-        c.put("aws.region", "us-east-1");
-        c.put("aws.access.key.id", "local");
-        c.put("aws.secret.access.key", "local");
-        c.put("aws.endpoint.override", endpoint.endpoint().toString());
-        c.put("featurestore.control.endpoint.override", endpoint.endpoint().toString());
+        Map<String, String> c = TestData.featureStoreConfig(endpoint.endpoint());
         c.put("featurestore.row.index.bootstrap.servers", kafka.bootstrapServers());
         c.put("featurestore.row.index.topic", "splice.featurestore.rows.it");
         c.put("featurestore.row.index.partitions", "2");

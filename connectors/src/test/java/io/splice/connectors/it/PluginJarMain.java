@@ -6,6 +6,7 @@ import io.splice.local.featurestore.FeatureGroupSpec;
 import io.splice.local.featurestore.FeatureStoreEndpoint;
 import io.splice.local.featurestore.Write;
 import io.splice.local.s3.S3Endpoint;
+import io.splice.testing.Joins;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -31,18 +32,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class PluginJarMain {
     private static final String TOPIC = "splice.stitched.cards.v1";
-    private static final String YAML = """
-            joins:
-              - name: cards
-                version: v1
-                row_ids: [card_id]
-                keys: [card_id]
-                parts:
-                  - name: card_profile
-                    external: true
-                    features:
-                      - {name: limit_usd, type: long}
-            """;
+    private static final String YAML = Joins.cards().yaml();
 
     private PluginJarMain() {
     }

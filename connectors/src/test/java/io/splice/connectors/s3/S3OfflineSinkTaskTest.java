@@ -82,15 +82,7 @@ class S3OfflineSinkTaskTest {
     }
 
     private static Map<String, String> config(String bucket, Map<String, String> extra) {
-        Map<String, String> c = new HashMap<>();
-        c.put("splice.definitions.yaml", TestData.DEFINITIONS);
-        c.put("schema.registry.url", TestData.REGISTRY_URL);
-        c.put("aws.region", "us-east-1");
-        c.put("aws.access.key.id", S3Endpoint.ACCESS_KEY);
-        c.put("aws.secret.access.key", S3Endpoint.SECRET_KEY);
-        c.put("aws.endpoint.override", s3.endpoint().toString());
-        c.put("s3.path.style.access", "true");
-        c.put("s3.prefix", "s3://" + bucket + "/offline");
+        Map<String, String> c = TestData.s3Config(s3.endpoint(), bucket);
         c.put("rotate.interval.ms", "-1");
         c.putAll(extra);
         return c;

@@ -3,9 +3,14 @@ package io.splice.connectors.testing;
 import io.splice.avro.StitchedRecord;
 import io.splice.avro.serde.InMemorySchemaRegistryClient;
 import io.splice.avro.serde.SpliceAvroSerializer;
+import io.splice.local.s3.S3Endpoint;
+import io.splice.testing.Feature;
+import io.splice.testing.JoinYaml;
+import io.splice.testing.Joins;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.connect.sink.SinkRecord;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,40 +26,14 @@ public final class TestData {
     public static final long DAY1 = 1759276800000L;
     public static final long DAY_MS = 86_400_000L;
 
-    public static final String DEFINITIONS = """
-            joins:
-              - name: payments
-                version: v2
-                row_ids: [request_id]
-                keys: [card_id]
-                parts:
-                  - name: card_txn
-                    source: transactions
-                    key: card_id
-                    features:
-                      - {name: txn_count_1h, type: long, agg: count, window: 1h}
-                      - {name: txn_amount_24h, type: double, agg: sum, of: amount, window: 24h}
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk_score, type: double}
-                      - {name: segment, type: string}
-                      - {name: is_vip, type: boolean}
-                      - {name: n_devices, type: int}
-                      - {name: ratio, type: float}
-                online: {feature_group: payments_v2, record_identifier: card_id}
-                offline: {s3_prefix: s3://features/offline}
-              - name: cards
-                version: v1
-                row_ids: [card_id]
-                keys: [card_id]
-                parts:
-                  - name: card_profile
-                    external: true
-                    features:
-                      - {name: limit_usd, type: long}
-                offline: {s3_prefix: s3://features/offline}
-            """;
+    /** payments/v2 (a feature of every Avro type, an online and an offline store) and cards/v1 (offline only). */
+    public static final String DEFINITIONS = JoinYaml.yaml(
+            JoinYaml.join("payments", "v2").rowIds("request_id").keys("card_id")
+                    .part("card_txn", "transactions", "card_id", Joins.TXN_COUNT_1H, Joins.TXN_AMOUNT_24H)
+                    .external("risk_ext", Joins.RISK_SCORE, Feature.of("segment", "string"), Feature.of("is_vip", "boolean"),
+                            Feature.of("n_devices", "int"), Feature.of("ratio", "float"))
+                    .online("payments_v2", "card_id").offline("s3://features/offline"),
+            Joins.cards().offline("s3://features/offline"));
 
     private static final SpliceAvroSerializer<StitchedRecord> SERIALIZER =
             new SpliceAvroSerializer<>(InMemorySchemaRegistryClient.forScope(REGISTRY_SCOPE));
@@ -88,6 +67,34 @@ public final class TestData {
                 .setKeys(new HashMap<>(Map.of("card_id", card))).setValues(values)
                 .setSources(new HashMap<>(Map.of("limit_usd", "log"))).setPartHashes(new HashMap<>())
                 .setRevision(revision).setStitchedAt(ts).build();
+    }
+
+    /** What every sink of the tests is configured with: {@link #DEFINITIONS}, the mock registry, a region and credentials. */
+    public static Map<String, String> sinkConfig(String accessKeyId, String secretAccessKey) {
+        Map<String, String> c = new HashMap<>();
+        c.put("splice.definitions.yaml", DEFINITIONS);
+        c.put("schema.registry.url", REGISTRY_URL);
+        c.put("aws.region", "us-east-1");
+        c.put("aws.access.key.id", accessKeyId);
+        c.put("aws.secret.access.key", secretAccessKey);
+        return c;
+    }
+
+    /** {@link #sinkConfig} of a Feature Store sink whose runtime and control clients both call {@code endpoint}. */
+    public static Map<String, String> featureStoreConfig(URI endpoint) {
+        Map<String, String> c = sinkConfig("local", "local");
+        c.put("aws.endpoint.override", endpoint.toString());
+        c.put("featurestore.control.endpoint.override", endpoint.toString());
+        return c;
+    }
+
+    /** {@link #sinkConfig} of an S3 sink writing under {@code s3://<bucket>/offline} of the local {@code endpoint}. */
+    public static Map<String, String> s3Config(URI endpoint, String bucket) {
+        Map<String, String> c = sinkConfig(S3Endpoint.ACCESS_KEY, S3Endpoint.SECRET_KEY);
+        c.put("aws.endpoint.override", endpoint.toString());
+        c.put("s3.path.style.access", "true");
+        c.put("s3.prefix", "s3://" + bucket + "/offline");
+        return c;
     }
 
     public static byte[] bytes(String topic, StitchedRecord r) {
