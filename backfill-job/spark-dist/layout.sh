@@ -15,4 +15,6 @@ done
 cp "$HERE"/bin/* "$DIST/bin/" && chmod +x "$DIST"/bin/*
 cp "$HERE"/conf/* "$DIST/conf/"
 cp "$HERE/../jvm-flags.txt" "$DIST/conf/jvm-flags.txt"
+# a driver started by a worker (cluster deploy mode) gets no module flags from Spark: give them to it
+printf 'spark.driver.extraJavaOptions    %s\n' "$(cat "$HERE/../jvm-flags.txt")" >> "$DIST/conf/spark-defaults.conf"
 echo "spark-dist: $(ls "$DIST/jars" | wc -l) jars linked in $DIST/jars"

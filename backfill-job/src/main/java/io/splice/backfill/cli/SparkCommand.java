@@ -10,7 +10,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,10 +62,49 @@ public abstract class SparkCommand {
         return c;
     }
 
+    /**
+     * A file named on the command line, or where {@code spark-submit --files} shipped it. YARN and Kubernetes put
+     * shipped files in the driver's working directory, but a standalone cluster's driver (cluster deploy mode) runs
+     * in the worker's {@code driver-…} directory without them: a relative path that does not exist is looked up in
+     * {@code spark.files} by file name, and copied from there (any Hadoop file system: file:, s3a:, hdfs:).
+     */
+    static Path shippedFile(Path file) {
+        if (Files.exists(file) || file.isAbsolute()) {
+            return file;
+        }
+        String files = System.getProperty("spark.files", "");
+        for (String f : files.split(",")) {
+            if (f.isBlank()) {
+                continue;
+            }
+            URI uri = URI.create(f.trim());
+            String uriName = uri.getPath() == null ? "" : Path.of(uri.getPath()).getFileName().toString();
+            if (!uriName.equals(file.getFileName().toString())) {
+                continue;
+            }
+            if (uri.getScheme() == null || "file".equals(uri.getScheme())) {
+                Path local = Path.of(uri.getPath());
+                if (Files.exists(local)) {
+                    return local;
+                }
+            }
+            try {
+                Path local = Files.createTempDirectory("splice-files-").resolve(uriName);
+                org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(uri);
+                src.getFileSystem(new Configuration()).copyToLocalFile(src, new org.apache.hadoop.fs.Path(local.toUri()));
+                return local;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot fetch " + uri + " (spark.files) for " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return file;
+    }
+
     /** Loads the definitions and finds the join, printing every problem; null when it cannot. */
     protected JoinDefinition loadJoin(Path file, String name, String version) {
         Definitions defs;
         try {
+            file = shippedFile(file);
             defs = DefinitionsLoader.load(file);
         } catch (DefinitionsException e) {
             err().println("error: " + e.getMessage());
