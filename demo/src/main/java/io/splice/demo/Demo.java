@@ -63,9 +63,15 @@ public final class Demo {
     static final String DEFINITIONS_RESOURCE = "/demo-joins.yaml";
     static final String APPLICATION_ID = "splice-demo";
 
-    /** Settings of one run. */
+    /** Settings of one run; {@code brokers} > 1 runs Kafka as a cluster of that many processes (RF min(3, brokers)). */
     public record Options(int days, int cards, double ratePerHour, int outageHours, long seed, int partitions,
-                          Path outDir, Duration timeout, LocalDate endExclusive) {
+                          Path outDir, Duration timeout, LocalDate endExclusive, int brokers) {
+        /** One in-JVM broker. */
+        public Options(int days, int cards, double ratePerHour, int outageHours, long seed, int partitions,
+                       Path outDir, Duration timeout, LocalDate endExclusive) {
+            this(days, cards, ratePerHour, outageHours, seed, partitions, outDir, timeout, endExclusive, 1);
+        }
+
         public static Options defaults() {
             return new Options(3, 200, 40, 4, 42, 3, Path.of("splice-demo-out"), Duration.ofSeconds(150),
                     LocalDate.now(ZoneOffset.UTC));
@@ -114,7 +120,7 @@ public final class Demo {
         try {
             progress.step("starting the local stack (Kafka, schema registry, S3, Feature Store, Connect) ...");
             BackfillProcess[] backfillRef = new BackfillProcess[1];
-            DemoStack stack = cleanup.add(DemoStack.start(defs, defsFile, topics, o.partitions(), progress, s -> {
+            DemoStack stack = cleanup.add(DemoStack.start(defs, defsFile, topics, o.partitions(), o.brokers(), progress, s -> {
                 // the Spark job takes a while to start: launch it as soon as it can publish
                 backfillRef[0] = cleanup.add(BackfillProcess.start(home, backfillArgs(o, world, defsFile, left,
                         transactions, work.resolve("backfill-out"), s), work, progress));
@@ -262,7 +268,7 @@ public final class Demo {
         c.put("application.id", APPLICATION_ID);
         c.put(SpliceStreamsConfig.TOPIC_PREFIX, stack.topics().prefix());
         c.put(SpliceStreamsConfig.TOPIC_PARTITIONS, Integer.toString(stack.partitions()));
-        c.put(SpliceStreamsConfig.TOPIC_REPLICATION, "1");
+        c.put(SpliceStreamsConfig.TOPIC_REPLICATION, Short.toString(stack.replicationFactor()));
         c.put(SpliceStreamsConfig.LOG_KEYED_BY_ROW_KEY, "true");
         c.put(SpliceStreamsConfig.METRICS_PORT, "0");
         c.put("state.dir", work.resolve("streams-state").toString());

@@ -172,7 +172,7 @@ class LocalClusterTest {
         assertNull(fatal.get(), () -> "producer failed: " + fatal.get());
 
         // every committed record once, nothing from aborted transactions
-        List<String> read = readCommitted("chaos", committedValues.size());
+        List<String> read = readCommitted("chaos");
         assertEquals(committedValues.size(), read.size(), "no duplicates");
         assertEquals(committedValues, new HashSet<>(read));
     }
@@ -226,7 +226,7 @@ class LocalClusterTest {
                 new StringSerializer(), new StringSerializer());
     }
 
-    private static List<String> readCommitted(String topic, int expected) {
+    private static List<String> readCommitted(String topic) {
         List<String> out = new java.util.ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),

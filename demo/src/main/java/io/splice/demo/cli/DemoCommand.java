@@ -52,6 +52,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "3", paramLabel = "N", description = "partitions of every topic (default ${DEFAULT-VALUE})")
     int partitions;
 
+    @Option(names = "--brokers", defaultValue = "1", paramLabel = "N",
+            description = "Kafka brokers (default ${DEFAULT-VALUE}: one in this JVM); more starts a KRaft quorum of N processes, RF min(3, N)")
+    int brokers;
+
     @Option(names = "--out", defaultValue = "splice-demo-out", paramLabel = "DIR",
             description = "where report.html, summary.json and the vendor's table go (default ${DEFAULT-VALUE})")
     Path out;
@@ -68,12 +72,12 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (days < 2 || days > 60 || cards < 1 || !(rate > 0) || outageHours < 0 || outageHours > 18 || partitions < 1) {
-            spec.commandLine().getErr().println("error: need --days 2..60, --cards >= 1, --rate > 0, --outage-hours 0..18, --partitions >= 1");
+        if (days < 2 || days > 60 || cards < 1 || !(rate > 0) || outageHours < 0 || outageHours > 18 || partitions < 1 || brokers < 1 || brokers > 9) {
+            spec.commandLine().getErr().println("error: need --days 2..60, --cards >= 1, --rate > 0, --outage-hours 0..18, --partitions >= 1, --brokers 1..9");
             return 2;
         }
         Demo.Options o = new Demo.Options(days, cards, rate, outageHours, seed, partitions, out,
-                Duration.ofSeconds(timeoutSeconds), LocalDate.now(ZoneOffset.UTC));
+                Duration.ofSeconds(timeoutSeconds), LocalDate.now(ZoneOffset.UTC), brokers);
         Progress progress = new Progress(System.err, !quiet);
         Cleanup cleanup = new Cleanup();
         Thread hook = cleanup.closeOnShutdown();
