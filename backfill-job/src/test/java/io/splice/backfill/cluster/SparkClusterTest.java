@@ -1,0 +1,275 @@
+package io.splice.backfill.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.splice.backfill.Cli;
+import io.splice.backfill.TestData;
+import io.splice.backfill.TestSpark;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static io.splice.backfill.TestData.HOUR;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Issue 15: the backfill on a real Spark standalone cluster built from Maven Central jars
+ * ({@code target/spark-dist}): one master and two workers (1 core, 1 GiB each) as processes, every executor a JVM
+ * of its own, the cluster jar submitted with Spark's own {@code SparkSubmit} in client and in cluster deploy mode.
+ * The data has rows exactly at midnight (chunk edges) and at window edges, a hot key, a where-filter, all seven
+ * aggregations and several chunks; every run's Parquet output must equal a {@code local[2]} run of the same command,
+ * row for row and bit for bit, with no duplicated row key. One cluster serves the whole class. Tag
+ * {@code spark-cluster}: its own Surefire execution after {@code package} (it needs the cluster jar and spark-dist).
+ */
+@Tag("spark-cluster")
+class SparkClusterTest {
+    static final LocalDate D1 = LocalDate.parse("2025-10-01");
+    static final Path SPARK_HOME = Path.of(System.getProperty("splice.spark.home", "target/spark-dist")).toAbsolutePath();
+    static final Path CLUSTER_JAR = Path.of(System.getProperty("splice.cluster.jar",
+            "target/splice-backfill-job-0.1.0-SNAPSHOT-cluster.jar")).toAbsolutePath();
+    static final Duration RUN_TIMEOUT = Duration.ofMinutes(4);
+
+    @TempDir
+    static Path tmp;
+    static Path joins;
+    static Path data;
+    static SparkSession spark;
+    static SparkCluster cluster;
+    static Map<String, Row> local;
+
+    @BeforeAll
+    static void start() throws IOException {
+        long t0 = System.nanoTime();
+        cluster = SparkCluster.start(SPARK_HOME, tmp.resolve("cluster"), SparkCluster.Settings.defaults(), Duration.ofMinutes(2));
+        System.out.printf("cluster up in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, cluster.masterUrl());
+        spark = TestSpark.session();
+        joins = TestData.joins(tmp);
+        data = tmp.resolve("data");
+        writeData(data);
+        // the reference: the same command on local[2] in this JVM
+        Cli r = Cli.run(args(tmp.resolve("local"), "1"));
+        assertEquals(0, r.exit(), r.toString());
+        local = output(tmp.resolve("local"));
+        assertEquals(60, local.size());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** Events on a 15-minute grid (some at exactly midnight), a hot card, rows at midnight and at window edges. */
+    static void writeData(Path root) {
+        Random rnd = new Random(7);
+        String[] statuses = {"APPROVED", "DECLINED"};
+        List<Map<String, Object>> events = new ArrayList<>();
+        long from = TestData.ms(LocalDate.parse("2025-09-24"));
+        long to = TestData.ms(LocalDate.parse("2025-10-05"));
+        for (long t = from; t < to; t += HOUR) {
+            for (int i = 0; i < 2; i++) {
+                long ts = t + rnd.nextInt(4) * 15 * 60_000L;
+                events.add(TestData.event("c" + rnd.nextInt(4), "m" + rnd.nextInt(3), rnd.nextInt(200) * 0.5,
+                        statuses[rnd.nextInt(2)], ts));
+            }
+            // the hot key: card c0 gets ten more events an hour
+            for (int i = 0; i < 10; i++) {
+                events.add(TestData.event("c0", "m" + rnd.nextInt(3), rnd.nextInt(200) * 0.25,
+                        statuses[rnd.nextInt(2)], t + rnd.nextInt(60) * 60_000L));
+            }
+        }
+        TestData.writeByDay(root.resolve("transactions"), events);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        int n = 0;
+        for (int d = 0; d < 4; d++) {
+            long day = TestData.ms(D1.plusDays(d));
+            for (int i = 0; i < 15; i++) {
+                // the first row of each day at exactly midnight (its windows reach into the previous chunk); the
+                // second exactly 1 h after an event time of the grid (an event exactly at the 1h window's edge)
+                long ts = i == 0 ? day : i == 1 ? day + 10 * HOUR : day + rnd.nextInt(24 * 4) * 15 * 60_000L;
+                rows.add(TestData.row("r" + n++, i < 3 ? "c0" : "c" + rnd.nextInt(5), "m" + rnd.nextInt(3), ts));
+            }
+        }
+        TestData.writeByDay(root.resolve("payments_rows"), rows);
+    }
+
+    static String[] args(Path out, String chunkDays, String... extra) {
+        List<String> a = new ArrayList<>(List.of("backfill", "--definitions", joins.toString(), "--join", "payments",
+                "--version", "v2", "--start-date", "2025-10-01", "--end-date", "2025-10-04",
+                "--chunk-size-days", chunkDays, "--input-root", data.toString(), "--output", out.toString()));
+        a.addAll(Arrays.asList(extra));
+        return a.toArray(String[]::new);
+    }
+
+    static Map<String, Row> output(Path out) {
+        Map<String, Row> m = new TreeMap<>();
+        for (Row r : spark.read().parquet(out.resolve("payments_v2").toString()).collectAsList()) {
+            assertFalse(m.containsKey(r.<String>getAs("row_key")), "duplicate row key " + r.getAs("row_key"));
+            m.put(r.getAs("row_key"), r);
+        }
+        return m;
+    }
+
+    /** {@code bin/spark-submit} of the cluster jar; stdout and stderr go to {@code log}. */
+    static Process submit(String deployMode, Path log, List<String> sparkArgs, String... appArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("bash", SPARK_HOME.resolve("bin/spark-submit").toString(),
+                "--master", cluster.masterUrl(), "--deploy-mode", deployMode,
+                "--class", "io.splice.backfill.BackfillCli",
+                "--conf", "spark.executor.memory=512m", "--conf", "spark.driver.memory=512m",
+                "--conf", "spark.sql.shuffle.partitions=4"));
+        cmd.addAll(sparkArgs);
+        cmd.add(CLUSTER_JAR.toString());
+        cmd.addAll(List.of(appArgs));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put("SPLICE_WATCH_PID", String.valueOf(ProcessHandle.current().pid()));
+        pb.environment().put("SPARK_JAVA_OPTS", "-Xmx512m");
+        return pb.start();
+    }
+
+    static int await(Process p, Path log) throws Exception {
+        if (!p.waitFor(RUN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            fail("spark-submit did not finish within " + RUN_TIMEOUT + ":\n" + tail(log));
+        }
+        return p.exitValue();
+    }
+
+    static String tail(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.startsWith("\tat ")).toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    static void awaitLine(Path log, String prefix, Process p) throws Exception {
+        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readAllLines(log).stream().anyMatch(l -> l.startsWith(prefix))) {
+                return;
+            }
+            if (!p.isAlive()) {
+                fail("spark-submit ended before printing '" + prefix + "':\n" + tail(log));
+            }
+            Thread.sleep(100);
+        }
+        fail("no line '" + prefix + "' within " + RUN_TIMEOUT + ":\n" + tail(log));
+    }
+
+    static long markers(Path out) throws IOException {
+        Path dir = out.resolve("payments_v2");
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> p.getFileName().toString().equals("_SUCCESS")).count();
+        }
+    }
+
+    @Test
+    @DisplayName("client deploy mode: executors on two workers, output identical to local[2]")
+    void clientMode() throws Exception {
+        Path out = tmp.resolve("client");
+        Path log = tmp.resolve("client.log");
+        Process p = submit("client", log, List.of(), args(out, "2"));
+        assertEquals(0, await(p, log), tail(log));
+        assertTrue(Files.readString(log).contains("done: 60 rows"), tail(log));
+        assertEquals(local, output(out));
+        assertEquals(4, markers(out));
+    }
+
+    @Test
+    @DisplayName("cluster deploy mode: the driver runs on a worker, definitions shipped with --files, output identical")
+    void clusterMode() throws Exception {
+        Path out = tmp.resolve("cluster-mode");
+        Path log = tmp.resolve("cluster-mode.log");
+        List<String> a = new ArrayList<>(List.of(args(out, "2")));
+        a.set(a.indexOf("--definitions") + 1, "joins.yaml"); // relative: found where --files shipped it
+        Process p = submit("cluster", log, List.of("--files", joins.toString(),
+                "--conf", "spark.standalone.submit.waitAppCompletion=true"), a.toArray(String[]::new));
+        assertEquals(0, await(p, log), tail(log));
+        // spark-submit exits 0 whatever the driver did: the master knows how it ended
+        JsonNode drivers = cluster.state().path("completeddrivers");
+        assertTrue(drivers.size() >= 1, drivers.toString());
+        JsonNode last = drivers.get(drivers.size() - 1);
+        assertEquals("FINISHED", last.path("state").asText(), last.toString() + "\n" + tail(log));
+        assertEquals(local, output(out));
+        assertEquals(4, markers(out));
+    }
+
+    @Test
+    @DisplayName("an executor JVM SIGKILLed mid-chunk: Spark re-runs its tasks, output identical, no duplicated row")
+    void executorLoss() throws Exception {
+        Path out = tmp.resolve("executor-loss");
+        Path log = tmp.resolve("executor-loss.log");
+        Process p = submit("client", log, List.of(), args(out, "1"));
+        awaitLine(log, "chunk 1/4 ", p); // chunk 2 is starting
+        List<ProcessHandle> executors = cluster.executors();
+        assertEquals(2, executors.size(), "one executor per worker");
+        ProcessHandle victim = executors.get(0);
+        assertTrue(victim.destroyForcibly(), "SIGKILL"); // destroyForcibly is SIGKILL on Unix
+        victim.onExit().get(30, TimeUnit.SECONDS);
+        assertEquals(0, await(p, log), tail(log));
+        String logText = Files.readString(log);
+        assertTrue(logText.contains("Lost executor"), "the driver saw the executor die:\n" + tail(log));
+        assertTrue(logText.contains("done: 60 rows"), tail(log));
+        assertEquals(local, output(out));
+        assertEquals(4, markers(out));
+    }
+
+    @Test
+    @DisplayName("the driver SIGKILLed in client mode, then a re-run: complete chunks skipped, the rest computed, nothing duplicated")
+    void driverLossThenRerun() throws Exception {
+        Path out = tmp.resolve("driver-loss");
+        Path log = tmp.resolve("driver-loss.log");
+        Process p = submit("client", log, List.of(), args(out, "1"));
+        awaitLine(log, "chunk 2/4 ", p);
+        p.destroyForcibly(); // the submitter is the driver's JVM (spark-class execs java)
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        long done = markers(out);
+        assertTrue(done >= 2 && done < 4, done + " days complete when the driver died");
+        Path log2 = tmp.resolve("driver-loss-rerun.log");
+        Process again = submit("client", log2, List.of(), args(out, "1"));
+        assertEquals(0, await(again, log2), tail(log2));
+        String rerun = Files.readString(log2);
+        assertTrue(rerun.contains("chunk 1/4 2025-10-01: complete, skip"), rerun);
+        assertTrue(rerun.contains("chunk 2/4 2025-10-02: complete, skip"), rerun);
+        assertTrue(rerun.contains("chunk 4/4 2025-10-04: compute"), rerun);
+        assertTrue(rerun.contains("chunk 1/4 2025-10-01: complete (_SUCCESS with current part hashes), skipped"), rerun);
+        assertFalse(rerun.lines().anyMatch(l -> l.matches("chunk [12]/4 .* rows in .*")),
+                "complete chunks are not computed again:\n" + rerun);
+        assertEquals(local, output(out));
+        assertEquals(4, markers(out));
+    }
+
+    @Test
+    @DisplayName("--dry-run against the cluster prints the plan and writes nothing")
+    void dryRun() throws Exception {
+        Path out = tmp.resolve("dry");
+        Path log = tmp.resolve("dry.log");
+        Process p = submit("client", log, List.of(), args(out, "2", "--dry-run"));
+        assertEquals(0, await(p, log), tail(log));
+        assertTrue(Files.readString(log).contains("Dry run: nothing written."), tail(log));
+        assertFalse(Files.exists(out), "a dry run creates no output");
+    }
+}
