@@ -2,7 +2,8 @@
 # Throughput of the Splice sinks against the local endpoints (one task each, no broker in the path):
 #  - online sink: records/s by featurestore.max.in.flight, with 10 ms injected latency per Feature Store call
 #  - offline sink: MB/s of Avro in and Parquet out, S3Proxy in memory
-# Prints Markdown tables. Usage: bench/sinks/run.sh [--quick]   (SKIP_BUILD=1 to reuse the last build)
+# Prints Markdown tables. Usage: bench/sinks/run.sh [--quick] [--only online|offline] [--in-flight 1,8,64]
+#   [--throttle SHARE] [--set key=value]...   (SKIP_BUILD=1 to reuse the last build; see SinkBench)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${SKIP_BUILD:-0}" != "1" ]; then

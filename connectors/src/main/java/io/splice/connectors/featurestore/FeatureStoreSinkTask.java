@@ -15,12 +15,10 @@ import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.sagemaker.SageMakerClient;
 import software.amazon.awssdk.services.sagemaker.SageMakerClientBuilder;
 import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.SageMakerFeatureStoreRuntimeAsyncClient;
@@ -40,14 +38,12 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -59,7 +55,8 @@ import java.util.function.Supplier;
  * <p>Every record becomes one request (PutRecord, or DeleteRecord for a tombstone). Requests of different record
  * identifiers run concurrently, up to {@code featurestore.max.in.flight}; a record waits for the previous record of
  * the same identifier to be acknowledged (or dead-lettered), so the store sees each identifier's records in topic
- * order. Throttling, 5xx and network errors are retried with exponential backoff and jitter up to
+ * order. The AWS SDK's standard retry strategy ({@link FeatureStoreRetries}, with the SDK's throttling detection)
+ * retries throttling, 5xx and network errors with exponential backoff and jitter up to
  * {@code featurestore.retry.max.attempts}; then, as on a validation error, the record goes to the dead-letter
  * queue with the reason. {@link #preCommit} returns, per partition, the lowest offset not yet acknowledged.
  * Authentication and authorization errors fail the task (no record would succeed).
@@ -72,9 +69,6 @@ import java.util.function.Supplier;
  */
 public class FeatureStoreSinkTask extends SinkTask {
     private static final Logger log = LoggerFactory.getLogger(FeatureStoreSinkTask.class);
-    private static final Set<String> FATAL_CODES = Set.of("AccessForbidden", "AccessDeniedException", "AccessDenied",
-            "UnrecognizedClientException", "InvalidSignatureException", "SignatureDoesNotMatch", "ExpiredToken",
-            "ExpiredTokenException", "InvalidClientTokenId", "MissingAuthenticationToken", "IncompleteSignature");
 
     private FeatureStoreSinkConfig config;
     private StitchedInput input;
@@ -86,9 +80,7 @@ public class FeatureStoreSinkTask extends SinkTask {
     private List<TargetStore> targetStores;
     private TtlDuration ttl;
     private DeletionMode deletionMode;
-    private int maxAttempts;
-    private long backoffInitialMs;
-    private long backoffMaxMs;
+    private BackoffStrategy backoff;
 
     private final OffsetTracker tracker = new OffsetTracker();
     private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
@@ -109,6 +101,7 @@ public class FeatureStoreSinkTask extends SinkTask {
         public final AtomicLong deletesSkipped = new AtomicLong();
         /** Redelivered records already applied before a restart (the row index is ahead of the committed offset). */
         public final AtomicLong alreadyApplied = new AtomicLong();
+        /** Attempts after the first of every Feature Store call (the SDK's retries). */
         public final AtomicLong retries = new AtomicLong();
         public final AtomicLong deadLettered = new AtomicLong();
 
@@ -137,9 +130,9 @@ public class FeatureStoreSinkTask extends SinkTask {
         deadLetters = new DeadLetters(context);
         int maxInFlight = config.getInt(FeatureStoreSinkConfig.MAX_IN_FLIGHT);
         permits = new Semaphore(maxInFlight);
-        maxAttempts = config.getInt(FeatureStoreSinkConfig.RETRY_MAX_ATTEMPTS);
-        backoffInitialMs = config.getLong(FeatureStoreSinkConfig.RETRY_BACKOFF_INITIAL_MS);
-        backoffMaxMs = config.getLong(FeatureStoreSinkConfig.RETRY_BACKOFF_MAX_MS);
+        int maxAttempts = config.getInt(FeatureStoreSinkConfig.RETRY_MAX_ATTEMPTS);
+        backoff = FeatureStoreRetries.backoff(config.getLong(FeatureStoreSinkConfig.RETRY_BACKOFF_INITIAL_MS),
+                config.getLong(FeatureStoreSinkConfig.RETRY_BACKOFF_MAX_MS));
         targetStores = config.targetStores().stream().map(TargetStore::fromValue).toList();
         long ttlSeconds = config.getLong(FeatureStoreSinkConfig.TTL_SECONDS);
         ttl = ttlSeconds > 0 ? TtlDuration.builder().unit(TtlDurationUnit.SECONDS).value((int) Math.min(Integer.MAX_VALUE, ttlSeconds)).build() : null;
@@ -162,7 +155,9 @@ public class FeatureStoreSinkTask extends SinkTask {
                         .maxConcurrency(maxInFlight)
                         .maxPendingConnectionAcquires(Math.max(10_000, maxInFlight * 4))
                         .connectionAcquisitionTimeout(timeout.multipliedBy(3)))
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallAttemptTimeout(timeout))
+                .overrideConfiguration(o -> o.retryStrategy(FeatureStoreRetries.strategy(maxAttempts, backoff))
+                        .apiCallAttemptTimeout(timeout)
+                        .addExecutionInterceptor(FeatureStoreRetries.retryCounter(stats.retries)))
                 .build();
         if (config.getBoolean(FeatureStoreSinkConfig.DESCRIBE_FEATURE_GROUPS)) {
             SageMakerClientBuilder b = SageMakerClient.builder().credentialsProvider(config.aws().credentials())
@@ -178,8 +173,9 @@ public class FeatureStoreSinkTask extends SinkTask {
             control = b.build();
         }
         groups = new FeatureGroups(control, config.getString(FeatureStoreSinkConfig.EVENT_TIME_FEATURE_NAME));
-        log.info("Feature Store sink task started (max.in.flight={}, target stores={}, row index {})", maxInFlight,
-                targetStores, indexClient == null ? "in memory" : "in topic " + config.rowIndexTopic());
+        log.info("Feature Store sink task started (max.in.flight={}, up to {} attempts per call, target stores={}, "
+                        + "row index {})", maxInFlight, maxAttempts, targetStores,
+                indexClient == null ? "in memory" : "in topic " + config.rowIndexTopic());
     }
 
     /** A prepared request: what to send and for which record. */
@@ -214,7 +210,7 @@ public class FeatureStoreSinkTask extends SinkTask {
                 }
             }
         } catch (RetriableException e) {
-            long wait = backoff(++outages);
+            long wait = backoff.computeDelay(++outages + 1).toMillis(); // the delay before attempt outages + 1
             log.warn("Retrying the batch in {} ms: {}", wait, e.getMessage());
             context.timeout(wait);
             throw e;
@@ -346,7 +342,7 @@ public class FeatureStoreSinkTask extends SinkTask {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> prev = tails.put(op.orderKey(), mine);
         CompletableFuture<Void> start = prev == null ? CompletableFuture.completedFuture(null) : prev;
-        start.whenComplete((x, t) -> attempt(op, 1).whenComplete((ok, err) -> {
+        start.whenComplete((x, t) -> call(op).whenComplete((ok, err) -> {
             try {
                 if (err == null) {
                     (!op.delete() ? stats.puts : Boolean.TRUE.equals(ok) ? stats.deletes : stats.deletesSkipped).incrementAndGet();
@@ -392,7 +388,11 @@ public class FeatureStoreSinkTask extends SinkTask {
         }
     }
 
-    private CompletableFuture<Object> attempt(Op op, int n) {
+    /**
+     * Sends the op's request; the client retries it (the SDK's retry strategy). A failure left after that fails the
+     * task ({@link FatalError}) or refuses the record ({@link Rejected}).
+     */
+    private CompletableFuture<Object> call(Op op) {
         CompletableFuture<?> call;
         try {
             call = op.send().get();
@@ -401,66 +401,15 @@ public class FeatureStoreSinkTask extends SinkTask {
         }
         return call.handle((ok, err) -> {
             if (err == null) {
-                return CompletableFuture.<Object>completedFuture(ok);
+                return ok;
             }
             Throwable cause = unwrap(err);
-            Kind kind = classify(cause);
-            if (kind == Kind.RETRY && n < maxAttempts) {
-                stats.retries.incrementAndGet();
-                long delay = backoff(n);
-                return CompletableFuture.supplyAsync(() -> attempt(op, n + 1),
-                        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)).thenCompose(f -> f);
+            if (FeatureStoreRetries.fatal(cause)) {
+                throw new FatalError(cause);
             }
-            if (kind == Kind.FATAL) {
-                return CompletableFuture.<Object>failedFuture(new FatalError(cause));
-            }
-            String why = describe(cause);
-            if (kind == Kind.RETRY) {
-                why = "gave up after " + n + " attempts: " + why;
-            }
-            return CompletableFuture.<Object>failedFuture(new Rejected((op.delete() ? "DeleteRecord" : "PutRecord")
-                    + " refused: " + why));
-        }).thenCompose(f -> f);
-    }
-
-    private enum Kind { RETRY, REJECT, FATAL }
-
-    static Kind classify(Throwable t) {
-        if (t instanceof AwsServiceException e) {
-            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-            if (code != null && FATAL_CODES.contains(code) || e.statusCode() == 401 || e.statusCode() == 403) {
-                return Kind.FATAL;
-            }
-            if (e.statusCode() >= 500 || e.statusCode() == 429 || e.isThrottlingException()
-                    || code != null && (code.contains("Throttl") || code.equals("ServiceUnavailable"))) {
-                return Kind.RETRY;
-            }
-            return Kind.REJECT;
-        }
-        if (t instanceof SdkClientException || t instanceof java.io.IOException
-                || t instanceof java.util.concurrent.TimeoutException) {
-            return Kind.RETRY;
-        }
-        if (t instanceof SdkException e && e.retryable()) {
-            return Kind.RETRY;
-        }
-        return Kind.REJECT;
-    }
-
-    private static String describe(Throwable t) {
-        if (t instanceof AwsServiceException e && e.awsErrorDetails() != null) {
-            return e.awsErrorDetails().errorCode() + " (HTTP " + e.statusCode() + "): " + e.awsErrorDetails().errorMessage();
-        }
-        return t.getClass().getSimpleName() + ": " + t.getMessage();
-    }
-
-    /** Exponential backoff with jitter: a random delay in [d/2, d], d = min(max, initial * 2^(n-1)). */
-    long backoff(int attempt) {
-        long d = Math.min(backoffMaxMs, backoffInitialMs * (1L << Math.min(30, attempt - 1)));
-        if (d <= 1) {
-            return d;
-        }
-        return d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1);
+            throw new Rejected((op.delete() ? "DeleteRecord" : "PutRecord") + " refused: "
+                    + FeatureStoreRetries.describe(cause));
+        });
     }
 
     private static Throwable unwrap(Throwable t) {
@@ -499,7 +448,7 @@ public class FeatureStoreSinkTask extends SinkTask {
     private void checkFatal() {
         Throwable t = fatal.get();
         if (t != null) {
-            throw new ConnectException("The Feature Store refuses the sink's requests: " + describe(t), t);
+            throw new ConnectException("The Feature Store refuses the sink's requests: " + FeatureStoreRetries.describe(t), t);
         }
     }
 

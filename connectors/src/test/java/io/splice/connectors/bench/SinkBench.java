@@ -27,44 +27,74 @@ import static io.splice.connectors.testing.TestData.TOPIC;
  * Throughput of the two sinks against the local endpoints, one task each, driven directly (no broker): records are
  * pre-serialized, so the figures are the sinks' own cost plus the endpoint's. Prints Markdown tables.
  *
- * <p>Arguments: {@code [--quick]} (smaller runs).
+ * <p>Arguments: {@code [--quick] [--only online|offline] [--in-flight 1,8,64] [--throttle SHARE]
+ * [--set key=value]...}: smaller runs; one sink only; the online sink's {@code featurestore.max.in.flight} values;
+ * a share of Feature Store calls answered {@code ThrottlingException} (retried by the sink); extra settings of both
+ * tasks (e.g. {@code featurestore.retry.mode=adaptive}, {@code s3.part.size.bytes=5242880}).
  */
 public final class SinkBench {
     private SinkBench() {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean quick = List.of(args).contains("--quick");
-        System.out.println("## Online sink (Feature Store endpoint with 10 ms injected latency per call)\n");
-        System.out.println("| max.in.flight | records | seconds | records/s |");
-        System.out.println("| ---: | ---: | ---: | ---: |");
-        try (FeatureStoreEndpoint fs = FeatureStoreEndpoint.start()) {
-            fs.recordWrites(false);
-            fs.createFeatureGroup(FeatureGroupSpec.of("payments_v2", "card_id", "EventTime"));
-            fs.faults().latency(Duration.ofMillis(10));
-            online(fs, 64, quick ? 2000 : 6000); // warm-up (JIT), not printed
-            for (int inFlight : new int[]{1, 8, 32, 64, 128, 256}) {
-                int n = (int) Math.min(quick ? 3000 : 20000, Math.max(200, inFlight * (quick ? 20L : 60L)));
-                double secs = online(fs, inFlight, n);
-                System.out.printf(Locale.ROOT, "| %d | %d | %.2f | %.0f |%n", inFlight, n, secs, n / secs);
+        boolean quick = false;
+        String only = null;
+        double throttle = 0;
+        int[] inFlights = {1, 8, 32, 64, 128, 256};
+        Map<String, String> extra = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--only" -> only = args[++i];
+                case "--throttle" -> throttle = Double.parseDouble(args[++i]);
+                case "--in-flight" -> inFlights = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--set" -> {
+                    String kv = args[++i];
+                    extra.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (--quick, --only online|offline, --in-flight 1,8,64, --throttle SHARE, --set key=value)");
             }
         }
-
-        System.out.println("\n## Offline sink (S3Proxy in memory, SNAPPY, flush.size=20000)\n");
-        System.out.println("| records | Avro in (MB) | Parquet out (MB) | seconds | records/s | MB/s (Avro in) | MB/s (Parquet out) |");
-        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        try (S3Endpoint s3 = S3Endpoint.transientStore(); S3Client client = S3Testing.client(s3)) {
-            client.createBucket(b -> b.bucket("bench"));
-            S3BenchDriver.run(s3, 20_000, false); // warm-up
-            int n = quick ? 100_000 : 400_000;
-            S3BenchDriver.Result r = S3BenchDriver.run(s3, n, true);
-            System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.2f | %.0f | %.1f | %.1f |%n", n, r.inBytes() / 1e6,
-                    r.outBytes() / 1e6, r.seconds(), n / r.seconds(), r.inBytes() / 1e6 / r.seconds(),
-                    r.outBytes() / 1e6 / r.seconds());
+        if (!"offline".equals(only)) {
+            System.out.printf(Locale.ROOT, "## Online sink (Feature Store endpoint with 10 ms injected latency per call%s)%n%n",
+                    throttle > 0 ? String.format(Locale.ROOT, ", %.0f %% of calls throttled", throttle * 100) : "");
+            System.out.println("| max.in.flight | records | seconds | records/s | retries |");
+            System.out.println("| ---: | ---: | ---: | ---: | ---: |");
+            try (FeatureStoreEndpoint fs = FeatureStoreEndpoint.start()) {
+                fs.recordWrites(false);
+                fs.createFeatureGroup(FeatureGroupSpec.of("payments_v2", "card_id", "EventTime"));
+                fs.faults().latency(Duration.ofMillis(10)).seed(42).throttle(throttle);
+                online(fs, 64, quick ? 2000 : 6000, extra); // warm-up (JIT), not printed
+                for (int inFlight : inFlights) {
+                    int n = (int) Math.min(quick ? 3000 : 20000, Math.max(200, inFlight * (quick ? 20L : 60L)));
+                    long[] retries = new long[1];
+                    double secs = online(fs, inFlight, n, extra, retries);
+                    System.out.printf(Locale.ROOT, "| %d | %d | %.2f | %.0f | %d |%n", inFlight, n, secs, n / secs, retries[0]);
+                }
+            }
+        }
+        if (!"online".equals(only)) {
+            System.out.println("\n## Offline sink (S3Proxy in memory, SNAPPY, flush.size=20000" + (extra.isEmpty() ? "" : ", " + extra) + ")\n");
+            System.out.println("| records | Avro in (MB) | Parquet out (MB) | objects (multipart) | seconds | records/s | MB/s (Avro in) | MB/s (Parquet out) |");
+            System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            try (S3Endpoint s3 = S3Endpoint.transientStore(); S3Client client = S3Testing.client(s3)) {
+                client.createBucket(b -> b.bucket("bench"));
+                S3BenchDriver.run(s3, 20_000, false, extra); // warm-up
+                int n = quick ? 100_000 : 400_000;
+                S3BenchDriver.Result r = S3BenchDriver.run(s3, n, true, extra);
+                System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %d (%d) | %.2f | %.0f | %.1f | %.1f |%n", n, r.inBytes() / 1e6,
+                        r.outBytes() / 1e6, r.objects(), r.multipartObjects(), r.seconds(), n / r.seconds(),
+                        r.inBytes() / 1e6 / r.seconds(), r.outBytes() / 1e6 / r.seconds());
+            }
         }
     }
 
-    static double online(FeatureStoreEndpoint fs, int inFlight, int n) {
+    static double online(FeatureStoreEndpoint fs, int inFlight, int n, Map<String, String> extra) {
+        return online(fs, inFlight, n, extra, new long[1]);
+    }
+
+    static double online(FeatureStoreEndpoint fs, int inFlight, int n, Map<String, String> extra, long[] retries) {
         Map<String, String> c = new HashMap<>();
         c.put("splice.definitions.yaml", TestData.DEFINITIONS);
         c.put("schema.registry.url", TestData.REGISTRY_URL);
@@ -74,6 +104,7 @@ public final class SinkBench {
         c.put("aws.endpoint.override", fs.endpoint().toString());
         c.put("featurestore.control.endpoint.override", fs.endpoint().toString());
         c.put("featurestore.max.in.flight", Integer.toString(inFlight));
+        c.putAll(extra);
         List<SinkRecord> records = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             records.add(TestData.sinkRecord(TOPIC, 0, i, DAY1, "r" + i,
@@ -91,6 +122,7 @@ public final class SinkBench {
                 throw new IllegalStateException("online sink did not finish");
             }
             double secs = (System.nanoTime() - start) / 1e9;
+            retries[0] = task.stats().retries.get();
             long committed = task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(n)))
                     .get(new TopicPartition(TOPIC, 0)).offset();
             if (committed != n || task.stats().puts.get() != n) {

@@ -9,6 +9,7 @@ import io.splice.local.featurestore.FeatureStoreEndpoint;
 import io.splice.local.featurestore.Write;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -200,6 +201,61 @@ class FeatureStoreSinkTaskTest {
         assertTrue(dlq.get(2L).startsWith("wrong-type:"), dlq.get(2L));
         assertTrue(dlq.get(3L).contains("gave up after 3 attempts: ThrottlingException (HTTP 400)"), dlq.get(3L));
         assertEquals(4L, task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(4))).get(new TopicPartition(TOPIC, 0)).offset());
+    }
+
+    @Test
+    void anAuthorizationErrorFailsTheTaskWithoutRetriesOrDeadLetters() throws Exception {
+        // Given a Feature Store that refuses the sink's principal (403 AccessDeniedException) to every call
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer denying = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        denying.createContext("/", ex -> {
+            calls.incrementAndGet();
+            byte[] body = "{\"__type\":\"AccessDeniedException\",\"message\":\"not allowed\"}".getBytes();
+            ex.getResponseHeaders().add("x-amzn-ErrorType", "AccessDeniedException");
+            ex.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
+            ex.sendResponseHeaders(403, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        denying.start();
+        try {
+            FakeContext ctx = new FakeContext(true);
+            FeatureStoreSinkTask task = task(ctx, Map.of("aws.endpoint.override", "http://127.0.0.1:" + denying.getAddress().getPort(),
+                    "featurestore.describe.feature.groups", "false"));
+
+            // When a record is put
+            task.put(List.of(TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r1", TestData.payment("r1", "c1", DAY1, 1, 1, 1.0))));
+
+            // Then the call is not retried, nothing is dead-lettered or committable, and the task fails
+            assertTrue(!task.awaitIdle(10_000));
+            assertEquals(1, calls.get());
+            assertEquals(0L, task.stats().retries.get());
+            assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
+            ConnectException failed = assertThrows(ConnectException.class, () -> task.preCommit(current(1)));
+            assertTrue(failed.getMessage().contains("AccessDeniedException (HTTP 403)"), failed.getMessage());
+            assertThrows(ConnectException.class, () -> task.put(List.of()));
+        } finally {
+            denying.stop(0);
+        }
+    }
+
+    @Test
+    void theRetrySettingsMapOntoTheSdksBackoff() {
+        // featurestore.retry.backoff.initial.ms=100, .max.ms=1000: before attempt k, a delay in [d/2, d], d = min(1000, 100 * 2^(k-2))
+        var backoff = FeatureStoreRetries.backoff(100, 1000);
+        assertEquals(0L, backoff.computeDelay(1).toMillis());
+        for (int i = 0; i < 200; i++) {
+            long second = backoff.computeDelay(2).toMillis();
+            long fourth = backoff.computeDelay(4).toMillis();
+            long tenth = backoff.computeDelay(10).toMillis();
+            assertTrue(second >= 50 && second <= 100, "attempt 2: " + second);
+            assertTrue(fourth >= 200 && fourth <= 400, "attempt 4: " + fourth);
+            assertTrue(tenth >= 500 && tenth <= 1000, "attempt 10: " + tenth);
+        }
+        // 0 ms: retried at once
+        assertEquals(0L, FeatureStoreRetries.backoff(0, 20_000).computeDelay(5).toMillis());
+        assertEquals(3, FeatureStoreRetries.strategy(3, backoff).maxAttempts());
     }
 
     @Test

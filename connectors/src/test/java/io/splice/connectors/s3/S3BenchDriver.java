@@ -17,13 +17,13 @@ import static io.splice.connectors.testing.TestData.TOPIC;
 
 /** Runs the S3 sink task over n pre-serialized records (for SinkBench). */
 public final class S3BenchDriver {
-    public record Result(double seconds, long inBytes, long outBytes) {
+    public record Result(double seconds, long inBytes, long outBytes, long objects, long multipartObjects) {
     }
 
     private S3BenchDriver() {
     }
 
-    public static Result run(S3Endpoint s3, int n, boolean measure) {
+    public static Result run(S3Endpoint s3, int n, boolean measure, Map<String, String> extra) {
         Map<String, String> c = new HashMap<>();
         c.put("splice.definitions.yaml", TestData.DEFINITIONS);
         c.put("schema.registry.url", TestData.REGISTRY_URL);
@@ -35,6 +35,7 @@ public final class S3BenchDriver {
         c.put("s3.prefix", "s3://bench/run-" + System.nanoTime());
         c.put("flush.size", "20000");
         c.put("rotate.interval.ms", "-1");
+        c.putAll(extra);
         List<SinkRecord> records = new ArrayList<>(n);
         long in = 0;
         for (int i = 0; i < n; i++) {
@@ -58,7 +59,7 @@ public final class S3BenchDriver {
             if (measure && committed != n) {
                 throw new IllegalStateException("S3 sink committed " + committed + " of " + n);
             }
-            return new Result(secs, in, task.stats().bytes);
+            return new Result(secs, in, task.stats().bytes, task.stats().objects, task.stats().multipartObjects);
         } finally {
             task.stop();
         }
