@@ -1,6 +1,8 @@
 package io.splice.backfill;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.splice.testing.Feature;
+import io.splice.testing.Joins;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,36 +26,21 @@ public final class TestData {
     private TestData() {
     }
 
-    public static final String JOINS = """
-            joins:
-              - name: payments
-                version: v2
-                row_ids: [request_id]
-                keys: [card_id, merchant_id]
-                bootstrap_from_log: true
-                parts:
-                  - name: card_txn
-                    source: transactions
-                    key: card_id
-                    features:
-                      - {name: txn_count_1h, type: long, agg: count, window: 1h}
-                      - {name: txn_amount_24h, type: double, agg: sum, of: amount, window: 24h, where: "status = 'APPROVED'"}
-                      - {name: max_amount_7d, type: double, agg: max, of: amount, window: 7d}
-                      - {name: min_amount_24h, type: double, agg: min, of: amount, window: 24h}
-                      - {name: avg_amount_24h, type: double, agg: avg, of: amount, window: 24h}
-                      - {name: last_status_7d, type: string, agg: last, of: status, window: 7d}
-                      - {name: merchants_24h, type: long, agg: count_distinct, of: merchant_id, window: 24h}
-                  - name: merchant_txn
-                    source: transactions
-                    key: merchant_id
-                    features:
-                      - {name: merchant_txn_count, type: long, agg: count}
-                      - {name: merchant_amount_sum_2d, type: long, agg: sum, of: cents, window: 2d, where: "status <> 'DECLINED'"}
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk_score, type: double}
-            """;
+    /** payments/v2 keyed by card and merchant: every aggregation over two sources' keys, and an external part. */
+    public static final String JOINS = Joins.payments("v2").keys("card_id", "merchant_id")
+            .part("card_txn", "transactions", "card_id",
+                    Joins.TXN_COUNT_1H,
+                    Joins.TXN_AMOUNT_24H.where("status = 'APPROVED'"),
+                    Feature.agg("max_amount_7d", "double", "max", "amount", "7d"),
+                    Feature.agg("min_amount_24h", "double", "min", "amount", "24h"),
+                    Feature.agg("avg_amount_24h", "double", "avg", "amount", "24h"),
+                    Feature.agg("last_status_7d", "string", "last", "status", "7d"),
+                    Feature.agg("merchants_24h", "long", "count_distinct", "merchant_id", "24h"))
+            .part("merchant_txn", "transactions", "merchant_id",
+                    Feature.agg("merchant_txn_count", "long", "count", null, null),
+                    Feature.agg("merchant_amount_sum_2d", "long", "sum", "cents", "2d").where("status <> 'DECLINED'"))
+            .external("risk_ext", Joins.RISK_SCORE)
+            .yaml();
 
     public static Path joins(Path dir) {
         try {

@@ -10,6 +10,8 @@ import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.Topics;
 import io.splice.core.definitions.DefinitionsLoader;
 import io.splice.core.definitions.SemanticHasher;
+import io.splice.testing.JoinYaml;
+import io.splice.testing.Joins;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -303,18 +305,8 @@ class BackfillPlanTest {
     @Test
     @DisplayName("a join with only external parts has nothing to do")
     void onlyExternalPartsIsNothingToDo() {
-        JoinDefinition ext = DefinitionsLoader.parse("""
-                joins:
-                  - name: scores
-                    version: v1
-                    row_ids: [request_id]
-                    keys: [card_id]
-                    parts:
-                      - name: risk_ext
-                        external: true
-                        features:
-                          - {name: risk_score, type: double}
-                """, "joins.yaml", Topics.defaults()).join("scores", "v1").orElseThrow();
+        String yaml = JoinYaml.join("scores", "v1").rowIds("request_id").keys("card_id").external("risk_ext", Joins.RISK_SCORE).yaml();
+        JoinDefinition ext = DefinitionsLoader.parse(yaml, "joins.yaml", Topics.defaults()).join("scores", "v1").orElseThrow();
 
         BackfillPlan p = BackfillPlan.builder(ext, OCT1, OCT1).build(new Disk());
 
