@@ -1,7 +1,5 @@
-package io.splice.connectors.local;
+package io.splice.local.featurestore;
 
-import io.splice.local.featurestore.FeatureGroupSpec;
-import io.splice.local.featurestore.FeatureStoreEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
