@@ -14,6 +14,9 @@ import io.splice.local.StackEndpoints;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.replay.Replayer;
 import io.splice.streams.runtime.SpliceRuntime;
+import io.splice.testing.JoinYaml;
+import io.splice.testing.Joins;
+import io.splice.testing.Kafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -22,19 +25,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
-import static io.splice.streams.StitchingIntegrationTest.caughtUp;
-import static io.splice.streams.StitchingIntegrationTest.consumer;
-import static io.splice.streams.StitchingIntegrationTest.producerProps;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,49 +43,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(SpliceStackExtension.class)
 class DefinitionsUpgradeTest {
-    static String join(String version, String rowIds) {
-        return """
-                  - name: payments
-                    version: %s
-                    row_ids: [%s]
-                    keys: [card_id]
-                    bootstrap_from_log: true
-                    parts:
-                      - name: risk_ext
-                        external: true
-                        features:
-                          - {name: risk, type: double}
-                """.formatted(version, rowIds);
+    static JoinYaml join(String version, String rowIds) {
+        return Joins.payments(version).rowIds(rowIds).parts(Joins.RISK_EXT);
     }
 
     @Test
     void addingAVersionKeepsTheRunningJoinAndAnUnsafeChangeIsRefused(StackEndpoints stack) throws Exception {
-        String prefix = "up" + UUID.randomUUID().toString().substring(0, 8);
+        String prefix = Kafka.uniquePrefix("up");
         Topics topics = new Topics(prefix);
-        Definitions v1 = DefinitionsLoader.parse("joins:\n" + join("v1", "request_id"), "v1.yaml", topics);
-        Definitions v1v2 = DefinitionsLoader.parse("joins:\n" + join("v1", "request_id") + join("v2", "request_id"), "v1v2.yaml", topics);
-        Definitions rekeyed = DefinitionsLoader.parse("joins:\n" + join("v1", "session_id") + join("v2", "request_id"), "bad.yaml", topics);
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", stack.bootstrapServers());
-        props.put(SpliceStreamsConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-        props.put("application.id", prefix + "-app");
-        props.put(SpliceStreamsConfig.TOPIC_PREFIX, prefix);
-        props.put(SpliceStreamsConfig.TOPIC_PARTITIONS, 2);
-        props.put(SpliceStreamsConfig.TOPIC_REPLICATION, 1);
-        props.put(SpliceStreamsConfig.METRICS_PORT, 0);
-        props.put("commit.interval.ms", 100);
-        props.put("session.timeout.ms", 6000); // a restarted instance takes over sooner than the 45 s default
-        props.put("heartbeat.interval.ms", 1500);
-        props.put("state.dir", Files.createTempDirectory(Path.of("target"), "up-state-").toAbsolutePath().toString());
-        SpliceStreamsConfig config = new SpliceStreamsConfig(props);
+        Definitions v1 = DefinitionsLoader.parse(JoinYaml.yaml(join("v1", "request_id")), "v1.yaml", topics);
+        Definitions v1v2 = DefinitionsLoader.parse(JoinYaml.yaml(join("v1", "request_id"), join("v2", "request_id")), "v1v2.yaml", topics);
+        Definitions rekeyed = DefinitionsLoader.parse(JoinYaml.yaml(join("v1", "session_id"), join("v2", "request_id")), "bad.yaml", topics);
+        SpliceStreamsConfig config = new SpliceStreamsConfig(TestApp.props(stack, prefix, 2));
         HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
         String riskV1 = SemanticHasher.hashes(v1v2).get("payments.v1").get("risk_ext");
         String riskV2 = SemanticHasher.hashes(v1v2).get("payments.v2").get("risk_ext");
 
         List<ConsumerRecord<String, StitchedRecord>> seenV1 = new ArrayList<>();
         List<ConsumerRecord<String, StitchedRecord>> seenV2 = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c1 = consumer(stack); KafkaConsumer<String, byte[]> c2 = consumer(stack);
-             KafkaProducer<String, FetchLog> logs = new KafkaProducer<>(producerProps(stack), new StringSerializer(),
+        try (KafkaConsumer<String, byte[]> c1 = Kafka.consumer(stack.bootstrapServers());
+             KafkaConsumer<String, byte[]> c2 = Kafka.consumer(stack.bootstrapServers());
+             KafkaProducer<String, FetchLog> logs = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()), new StringSerializer(),
                      new SpliceAvroSerializer<>(registry))) {
             c1.subscribe(List.of(topics.stitched("payments", "v1")));
             c2.subscribe(List.of(topics.stitched("payments", "v2")));
@@ -131,7 +105,7 @@ class DefinitionsUpgradeTest {
                         .setPartHashes(Map.of("risk_ext", riskV1)).build())).get();
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
                     poll.run();
-                    return seenV1.size() >= 11 && caughtUp(c1);
+                    return seenV1.size() >= 11 && Kafka.caughtUp(c1);
                 });
             }
             assertEquals(11, seenV1.size(), "v1's ten rows were not emitted again; the new log was stitched once");

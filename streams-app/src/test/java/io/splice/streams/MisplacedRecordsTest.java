@@ -3,13 +3,8 @@ package io.splice.streams;
 import io.splice.avro.FeatureRow;
 import io.splice.avro.FetchLog;
 import io.splice.avro.StitchedRecord;
-import io.splice.avro.serde.HttpSchemaRegistryClient;
 import io.splice.avro.serde.SpliceAvroDeserializer;
 import io.splice.avro.serde.SpliceAvroSerializer;
-import io.splice.core.api.Definitions;
-import io.splice.core.api.Topics;
-import io.splice.core.definitions.DefinitionsLoader;
-import io.splice.core.definitions.SemanticHasher;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
 import io.splice.streams.api.SpliceStreamsConfig;
@@ -53,26 +48,23 @@ class MisplacedRecordsTest {
 
     @Test
     void recordsInAnotherPartitionThanTheirRowKeysAreMergedByTheRowsTask(StackEndpoints stack) throws Exception {
-        String prefix = Kafka.uniquePrefix("mp");
-        Topics topics = new Topics(prefix);
-        Definitions defs = DefinitionsLoader.parse(StitchingIntegrationTest.YAML, "it.yaml", topics);
-        Map<String, String> hashes = SemanticHasher.hashes(defs).get("payments.v1");
-        Map<String, Object> props = TestApp.props(stack, prefix, PARTITIONS);
+        TestApp.Deployment d = TestApp.deployment(stack, "mp", StitchingIntegrationTest.YAML);
+        Map<String, String> hashes = d.hashes("payments.v1");
+        Map<String, Object> props = TestApp.props(stack, d.prefix(), PARTITIONS);
         props.put(SpliceStreamsConfig.LOG_KEYED_BY_ROW_KEY, true);
         SpliceStreamsConfig config = new SpliceStreamsConfig(props);
-        HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
-        String stitchedTopic = topics.stitched("payments", "v1");
+        String stitchedTopic = d.topics().stitched("payments", "v1");
 
         List<ConsumerRecord<String, StitchedRecord>> seen = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = Kafka.consumer(stack.bootstrapServers());
-             SpliceRuntime app = new SpliceRuntime(defs, config).start()) {
+             SpliceRuntime app = new SpliceRuntime(d.definitions(), config).start()) {
             consumer.subscribe(List.of(stitchedTopic));
-            SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(registry, StitchedRecord.class);
+            SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(d.registry(), StitchedRecord.class);
             int misplaced = 0;
             try (KafkaProducer<String, FetchLog> logs = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()), new StringSerializer(),
-                    new SpliceAvroSerializer<>(registry));
+                    new SpliceAvroSerializer<>(d.registry()));
                  KafkaProducer<String, FeatureRow> rows = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()), new StringSerializer(),
-                         new SpliceAvroSerializer<>(registry))) {
+                         new SpliceAvroSerializer<>(d.registry()))) {
                 for (int i = 0; i < ROWS; i++) {
                     String row = "r" + i;
                     int right = murmur2(row);
@@ -80,10 +72,10 @@ class MisplacedRecordsTest {
                     int logPartition = i % 2 == 0 ? (right + 1) % PARTITIONS : right;
                     int backfillPartition = i % 3 == 0 ? right : (right + 2) % PARTITIONS;
                     misplaced += (logPartition != right ? 1 : 0) + (backfillPartition != right ? 1 : 0);
-                    rows.send(new ProducerRecord<>(topics.backfill(defs.joins().get(0)), backfillPartition, row, FeatureRow.newBuilder()
+                    rows.send(new ProducerRecord<>(d.topics().backfill(d.definitions().joins().get(0)), backfillPartition, row, FeatureRow.newBuilder()
                             .setRowKey(row).setTs(1_759_320_000_000L + i).setKeys(Map.of("card_id", "card-" + (i % 3)))
                             .setValues(Map.of("cnt", (long) i)).setPartHashes(Map.of("card_txn", hashes.get("card_txn"))).build()));
-                    logs.send(new ProducerRecord<>(topics.fetchLog(), logPartition, row, FetchLog.newBuilder()
+                    logs.send(new ProducerRecord<>(d.topics().fetchLog(), logPartition, row, FetchLog.newBuilder()
                             .setJoin("payments").setVersion("v1").setTs(1_759_320_000_000L + i)
                             .setKeys(Map.of("card_id", "card-" + (i % 3))).setContext(Map.of("request_id", row))
                             .setValues(Map.of("risk", 0.5 + i)).setPartHashes(Map.of("risk_ext", hashes.get("risk_ext"))).build()));

@@ -2,18 +2,15 @@ package io.splice.streams;
 
 import io.splice.avro.FetchLog;
 import io.splice.avro.StitchedRecord;
-import io.splice.avro.serde.HttpSchemaRegistryClient;
 import io.splice.avro.serde.SpliceAvroDeserializer;
 import io.splice.avro.serde.SpliceAvroSerializer;
-import io.splice.core.api.Definitions;
 import io.splice.core.api.Topics;
-import io.splice.core.definitions.DefinitionsLoader;
-import io.splice.core.definitions.SemanticHasher;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.runtime.SpliceRuntime;
 import io.splice.testing.Http;
+import io.splice.testing.Joins;
 import io.splice.testing.Kafka;
 import io.splice.testing.Prometheus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,8 +22,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,61 +40,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(SpliceStackExtension.class)
 class MultiInstanceTest {
-    static final String YAML = """
-            joins:
-              - name: payments
-                version: v1
-                row_ids: [request_id]
-                keys: [card_id]
-                bootstrap_from_log: true
-                parts:
-                  - name: risk_ext
-                    external: true
-                    features:
-                      - {name: risk, type: double}
-            """;
+    static final String YAML = Joins.payments("v1").parts(Joins.RISK_EXT).yaml();
 
-    SpliceStreamsConfig config(StackEndpoints stack, String prefix) throws Exception {
-        Map<String, Object> props = new HashMap<>();
-        props.put("bootstrap.servers", stack.bootstrapServers());
-        props.put(SpliceStreamsConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
-        props.put("application.id", prefix + "-app");
-        props.put(SpliceStreamsConfig.TOPIC_PREFIX, prefix);
-        props.put(SpliceStreamsConfig.TOPIC_PARTITIONS, 4);
-        props.put(SpliceStreamsConfig.TOPIC_REPLICATION, 1);
-        props.put(SpliceStreamsConfig.METRICS_PORT, 0);
+    /** An instance's settings: 4 partitions, one standby replica that may lag 10,000 records. */
+    SpliceStreamsConfig config(StackEndpoints stack, String prefix) {
+        Map<String, Object> props = TestApp.props(stack, prefix, 4);
         props.put("num.standby.replicas", 1);
         props.put("acceptable.recovery.lag", 10_000);
-        props.put("commit.interval.ms", 100);
-        props.put("session.timeout.ms", 6000);
-        props.put("heartbeat.interval.ms", 1500);
-        props.put("state.dir", Files.createTempDirectory(Path.of("target"), "mi-state-").toAbsolutePath().toString());
         return new SpliceStreamsConfig(props);
     }
 
     @Test
     void twoInstancesShareTheWorkAndOneTakesOverWhenTheOtherLeaves(StackEndpoints stack) throws Exception {
-        String prefix = Kafka.uniquePrefix("mi");
-        Topics topics = new Topics(prefix);
-        Definitions defs = DefinitionsLoader.parse(YAML, "mi.yaml", topics);
-        String risk = SemanticHasher.hashes(defs).get("payments.v1").get("risk_ext");
-        HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
+        TestApp.Deployment d = TestApp.deployment(stack, "mi", YAML);
+        String risk = d.hashes("payments.v1").get("risk_ext");
         List<ConsumerRecord<String, StitchedRecord>> seen = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> out = Kafka.consumer(stack.bootstrapServers());
              KafkaProducer<String, FetchLog> logs = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()),
-                     new StringSerializer(), new SpliceAvroSerializer<>(registry))) {
-            out.subscribe(List.of(topics.stitched("payments", "v1")));
-            SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(registry, StitchedRecord.class);
+                     new StringSerializer(), new SpliceAvroSerializer<>(d.registry()))) {
+            out.subscribe(List.of(d.topics().stitched("payments", "v1")));
+            SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(d.registry(), StitchedRecord.class);
             Runnable poll = () -> out.poll(Duration.ofMillis(200)).forEach(r -> seen.add(new ConsumerRecord<>(r.topic(),
                     r.partition(), r.offset(), r.key(), deser.deserialize(r.topic(), r.value()))));
-            SpliceRuntime a = new SpliceRuntime(defs, config(stack, prefix)).start();
-            try (SpliceRuntime b = new SpliceRuntime(defs, config(stack, prefix)).start()) {
+            SpliceRuntime a = new SpliceRuntime(d.definitions(), config(stack, d.prefix())).start();
+            try (SpliceRuntime b = new SpliceRuntime(d.definitions(), config(stack, d.prefix())).start()) {
                 // Given both instances running: each ready, the work split between them
                 await().atMost(Duration.ofSeconds(90)).until(() -> a.streams().state() == KafkaStreams.State.RUNNING
                         && b.streams().state() == KafkaStreams.State.RUNNING);
                 await().atMost(Duration.ofSeconds(30)).until(() -> Http.status(a.metricsPort(), "/health/ready") == 200
                         && Http.status(b.metricsPort(), "/health/ready") == 200);
-                send(logs, topics, risk, 0, 100, 0.0);
+                send(logs, d.topics(), risk, 0, 100, 0.0);
                 await().atMost(Duration.ofSeconds(90)).until(() -> {
                     poll.run();
                     return Kafka.latestByKey(seen).size() == 100;
@@ -111,7 +81,7 @@ class MultiInstanceTest {
 
                 // When one instance leaves and the logs of every row arrive again with new values
                 a.close();
-                send(logs, topics, risk, 0, 100, 1.0);
+                send(logs, d.topics(), risk, 0, 100, 1.0);
                 // Then the other stitched every row once more: revision 2, no repeat, no gap
                 await().atMost(Duration.ofSeconds(90)).until(() -> {
                     poll.run();

@@ -3,12 +3,7 @@ package io.splice.streams;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.splice.avro.StitchedRecord;
 import io.splice.avro.json.RecordJson;
-import io.splice.avro.serde.HttpSchemaRegistryClient;
 import io.splice.avro.serde.SpliceAvroDeserializer;
-import io.splice.core.api.Definitions;
-import io.splice.core.api.Topics;
-import io.splice.core.definitions.DefinitionsLoader;
-import io.splice.core.definitions.SemanticHasher;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
 import io.splice.streams.api.SpliceStreamsConfig;
@@ -56,12 +51,9 @@ class PythonProducerInteropTest {
 
     @Test
     void logsAndBackfillRowsFromPythonAreStitchedAndAnIntInTheDoubleBranchIsExplained(StackEndpoints stack) throws Exception {
-        String prefix = Kafka.uniquePrefix("py");
-        Topics topics = new Topics(prefix);
-        Definitions defs = DefinitionsLoader.parse(YAML, "py.yaml", topics);
-        Map<String, String> hashes = SemanticHasher.hashes(defs).get("payments.v1");
-        SpliceStreamsConfig config = new SpliceStreamsConfig(TestApp.props(stack, prefix, 3));
-        HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
+        TestApp.Deployment d = TestApp.deployment(stack, "py", YAML);
+        Map<String, String> hashes = d.hashes("payments.v1");
+        SpliceStreamsConfig config = new SpliceStreamsConfig(TestApp.props(stack, d.prefix(), 3));
 
         // logs keyed by card (the app re-keys them), with a double and a string feature; one log with an int feature
         StringBuilder logs = new StringBuilder();
@@ -78,15 +70,15 @@ class PythonProducerInteropTest {
         }
         logs.append(line("card-x", log("bad-int", "card-x", Map.of("cnt", 3), Map.of("card_txn", hashes.get("card_txn"))))).append('\n');
 
-        try (SpliceRuntime app = new SpliceRuntime(defs, config).start();
+        try (SpliceRuntime app = new SpliceRuntime(d.definitions(), config).start();
              KafkaConsumer<String, byte[]> out = Kafka.consumer(stack.bootstrapServers());
              KafkaConsumer<String, byte[]> dlq = Kafka.consumer(stack.bootstrapServers())) {
-            assertEquals(ROWS + 1, python(stack, topics.fetchLog(), "FetchLog", logs.toString()));
-            assertEquals(ROWS, python(stack, topics.backfill(defs.joins().get(0)), "FeatureRow", rows.toString()));
+            assertEquals(ROWS + 1, python(stack, d.topics().fetchLog(), "FetchLog", logs.toString()));
+            assertEquals(ROWS, python(stack, d.topics().backfill(d.definitions().joins().get(0)), "FeatureRow", rows.toString()));
 
-            out.subscribe(List.of(topics.stitched("payments", "v1")));
-            dlq.subscribe(List.of(topics.dlq()));
-            SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(registry, StitchedRecord.class);
+            out.subscribe(List.of(d.topics().stitched("payments", "v1")));
+            dlq.subscribe(List.of(d.topics().dlq()));
+            SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(d.registry(), StitchedRecord.class);
             List<ConsumerRecord<String, StitchedRecord>> seen = new ArrayList<>();
             List<ConsumerRecord<String, byte[]>> dead = new ArrayList<>();
             await().atMost(Duration.ofSeconds(90)).until(() -> {

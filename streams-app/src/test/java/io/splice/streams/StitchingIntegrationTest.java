@@ -3,13 +3,8 @@ package io.splice.streams;
 import io.splice.avro.FeatureRow;
 import io.splice.avro.FetchLog;
 import io.splice.avro.StitchedRecord;
-import io.splice.avro.serde.HttpSchemaRegistryClient;
 import io.splice.avro.serde.SpliceAvroDeserializer;
 import io.splice.avro.serde.SpliceAvroSerializer;
-import io.splice.core.api.Definitions;
-import io.splice.core.api.Topics;
-import io.splice.core.definitions.DefinitionsLoader;
-import io.splice.core.definitions.SemanticHasher;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
 import io.splice.streams.api.SpliceStreamsConfig;
@@ -50,36 +45,33 @@ class StitchingIntegrationTest {
     @Test
     void stitchesLogsAndBackfillExactlyOnceAcrossARestart(StackEndpoints stack) throws Exception {
         // Given a fresh prefix, the app's config and the definitions
-        String prefix = Kafka.uniquePrefix("it");
-        Topics topics = new Topics(prefix);
-        Definitions defs = DefinitionsLoader.parse(YAML, "it.yaml", topics);
-        Map<String, String> hashes = SemanticHasher.hashes(defs).get("payments.v1");
-        SpliceStreamsConfig config = new SpliceStreamsConfig(TestApp.props(stack, prefix, 2));
-        HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
-        String stitchedTopic = topics.stitched("payments", "v1");
+        TestApp.Deployment d = TestApp.deployment(stack, "it", YAML);
+        Map<String, String> hashes = d.hashes("payments.v1");
+        SpliceStreamsConfig config = new SpliceStreamsConfig(TestApp.props(stack, d.prefix(), 2));
+        String stitchedTopic = d.topics().stitched("payments", "v1");
 
         List<ConsumerRecord<String, StitchedRecord>> seen = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = Kafka.consumer(stack.bootstrapServers())) {
             consumer.subscribe(List.of(stitchedTopic));
-            SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(registry, StitchedRecord.class);
+            SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(d.registry(), StitchedRecord.class);
             Runnable poll = () -> consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.add(new ConsumerRecord<>(
                     r.topic(), r.partition(), r.offset(), r.key(), deser.deserialize(r.topic(), r.value()))));
 
-            try (SpliceRuntime app = new SpliceRuntime(defs, config).start()) {
+            try (SpliceRuntime app = new SpliceRuntime(d.definitions(), config).start()) {
                 // When logs keyed by card (not by row) and backfill rows arrive
                 try (KafkaProducer<String, FetchLog> logs = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()), new StringSerializer(),
-                        new SpliceAvroSerializer<>(registry));
+                        new SpliceAvroSerializer<>(d.registry()));
                      KafkaProducer<String, FeatureRow> rows = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()), new StringSerializer(),
-                             new SpliceAvroSerializer<>(registry))) {
+                             new SpliceAvroSerializer<>(d.registry()))) {
                     for (int i = 0; i < 20; i++) {
-                        logs.send(new ProducerRecord<>(topics.fetchLog(), "card-" + (i % 3), FetchLog.newBuilder()
+                        logs.send(new ProducerRecord<>(d.topics().fetchLog(), "card-" + (i % 3), FetchLog.newBuilder()
                                 .setJoin("payments").setVersion("v1").setTs(1_759_320_000_000L + i)
                                 .setKeys(Map.of("card_id", "card-" + (i % 3))).setContext(Map.of("request_id", "r" + i))
                                 .setValues(Map.of("risk", 0.5 + i)).setPartHashes(Map.of("risk_ext", hashes.get("risk_ext"))).build()));
                     }
                     logs.flush();
                     for (int i = 0; i < 10; i++) {
-                        rows.send(new ProducerRecord<>(topics.backfill(defs.joins().get(0)), "r" + i, FeatureRow.newBuilder()
+                        rows.send(new ProducerRecord<>(d.topics().backfill(d.definitions().joins().get(0)), "r" + i, FeatureRow.newBuilder()
                                 .setRowKey("r" + i).setTs(1_759_320_000_000L + i).setKeys(Map.of("card_id", "card-" + (i % 3)))
                                 .setValues(Map.of("cnt", (long) i)).setPartHashes(Map.of("card_txn", hashes.get("card_txn"))).build()));
                     }
@@ -108,10 +100,10 @@ class StitchingIntegrationTest {
             int before = seen.size();
 
             // When the app restarts and one more log arrives
-            try (SpliceRuntime again = new SpliceRuntime(defs, config).start();
+            try (SpliceRuntime again = new SpliceRuntime(d.definitions(), config).start();
                  KafkaProducer<String, FetchLog> logs = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()), new StringSerializer(),
-                         new SpliceAvroSerializer<>(registry))) {
-                logs.send(new ProducerRecord<>(topics.fetchLog(), "card-x", FetchLog.newBuilder()
+                         new SpliceAvroSerializer<>(d.registry()))) {
+                logs.send(new ProducerRecord<>(d.topics().fetchLog(), "card-x", FetchLog.newBuilder()
                         .setJoin("payments").setVersion("v1").setTs(1_759_330_000_000L).setKeys(Map.of("card_id", "card-x"))
                         .setContext(Map.of("request_id", "late")).setValues(Map.of("risk", 1.0))
                         .setPartHashes(Map.of("risk_ext", hashes.get("risk_ext"))).build()));
@@ -124,13 +116,13 @@ class StitchingIntegrationTest {
                 assertEquals(before + 1, seen.size());
 
                 // When every log is replayed (a dry run first writes nothing)
-                Replayer dry = new Replayer(config.clientProperties(), registry, Instant.EPOCH, Instant.now().plusSeconds(3600), "payments", true);
-                assertEquals(new Replayer.Counts(21, 21, 0), dry.fromTopic(topics.fetchLog(), topics.fetchLogReplay()));
-                Replayer replayer = new Replayer(config.clientProperties(), registry, Instant.EPOCH, Instant.now().plusSeconds(3600), null, false);
-                assertEquals(new Replayer.Counts(21, 21, 21), replayer.fromTopic(topics.fetchLog(), topics.fetchLogReplay()));
+                Replayer dry = new Replayer(config.clientProperties(), d.registry(), Instant.EPOCH, Instant.now().plusSeconds(3600), "payments", true);
+                assertEquals(new Replayer.Counts(21, 21, 0), dry.fromTopic(d.topics().fetchLog(), d.topics().fetchLogReplay()));
+                Replayer replayer = new Replayer(config.clientProperties(), d.registry(), Instant.EPOCH, Instant.now().plusSeconds(3600), null, false);
+                assertEquals(new Replayer.Counts(21, 21, 21), replayer.fromTopic(d.topics().fetchLog(), d.topics().fetchLogReplay()));
                 // Then once the app has consumed the replay topic, the stitched output is unchanged
                 try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-                    await().atMost(Duration.ofSeconds(90)).until(() -> Kafka.consumedToEnd(admin, prefix + "-app", topics.fetchLogReplay()));
+                    await().atMost(Duration.ofSeconds(90)).until(() -> Kafka.consumedToEnd(admin, d.prefix() + "-app", d.topics().fetchLogReplay()));
                 }
                 int stitchedSoFar = seen.size();
                 await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -147,19 +139,5 @@ class StitchingIntegrationTest {
                 maxRevision.put(r.key(), r.value().getRevision());
             }
         }
-    }
-
-    // Kept for tests that still import them from here: use io.splice.testing.Kafka.
-
-    static boolean caughtUp(KafkaConsumer<String, byte[]> consumer) {
-        return Kafka.caughtUp(consumer);
-    }
-
-    static Map<String, Object> producerProps(StackEndpoints stack) {
-        return Kafka.producerProps(stack.bootstrapServers());
-    }
-
-    static KafkaConsumer<String, byte[]> consumer(StackEndpoints stack) {
-        return Kafka.consumer(stack.bootstrapServers());
     }
 }

@@ -1,9 +1,14 @@
 package io.splice.streams;
 
+import io.splice.avro.serde.HttpSchemaRegistryClient;
 import io.splice.core.api.Definitions;
+import io.splice.core.api.Topics;
+import io.splice.core.definitions.DefinitionsLoader;
+import io.splice.core.definitions.SemanticHasher;
 import io.splice.local.StackEndpoints;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.runtime.TopicSetup;
+import io.splice.testing.Kafka;
 import org.apache.kafka.clients.admin.Admin;
 
 import java.io.IOException;
@@ -16,6 +21,22 @@ import java.util.Map;
 /** The settings of a Splice app under test, shared by the tests that start one (in-process or as a child JVM). */
 public final class TestApp {
     private TestApp() {
+    }
+
+    /** What an app under test on the stack is deployed with: a fresh topic prefix, its topics, its definitions, a registry client. */
+    public record Deployment(String prefix, Topics topics, Definitions definitions, HttpSchemaRegistryClient registry) {
+        /** The semantic hash of every part of {@code joinId} (e.g. {@code payments.v1}), by part name. */
+        public Map<String, String> hashes(String joinId) {
+            return SemanticHasher.hashes(definitions).get(joinId);
+        }
+    }
+
+    /** A {@link Deployment} of {@code yaml} under a new prefix {@code <what><8 hex digits>}, with the stack's registry. */
+    public static Deployment deployment(StackEndpoints stack, String what, String yaml) {
+        String prefix = Kafka.uniquePrefix(what);
+        Topics topics = new Topics(prefix);
+        return new Deployment(prefix, topics, DefinitionsLoader.parse(yaml, what + ".yaml", topics),
+                new HttpSchemaRegistryClient(stack.schemaRegistryUrl()));
     }
 
     /**
