@@ -3,6 +3,7 @@ package io.splice.backfill;
 import io.splice.backfill.cli.BackfillCommand;
 import io.splice.backfill.cli.PublishTableCommand;
 import io.splice.backfill.cli.ValidateCommand;
+import io.splice.backfill.training.TrainingSetCommand;
 import io.splice.core.cli.OneLineErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "splice", usageHelpWidth = 120,
         description = "Splice's Spark jobs: point-in-time backfills, validation and table publishing.",
-        subcommands = {BackfillCommand.class, ValidateCommand.class, PublishTableCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BackfillCommand.class, ValidateCommand.class, PublishTableCommand.class, TrainingSetCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BackfillCli implements Runnable {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
