@@ -7,8 +7,8 @@ import io.splice.local.featurestore.FeatureStoreEndpoint;
 import io.splice.local.featurestore.Write;
 import io.splice.local.s3.S3Endpoint;
 import io.splice.testing.Joins;
+import io.splice.testing.Kafka;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -20,7 +20,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -55,11 +54,8 @@ public final class PluginJarMain {
             kafka.createTopic(TOPIC, 1, true);
             client.createBucket(b -> b.bucket("lake"));
             fs.createFeatureGroup(FeatureGroupSpec.of("cards_v1", "card_id", "EventTime"));
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-            p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-            p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Kafka.producerProps(kafka.bootstrapServers()),
+                    new StringSerializer(), new ByteArraySerializer())) {
                 for (int i = 0; i < n; i++) {
                     producer.send(new ProducerRecord<>(TOPIC, 0, "k" + i, null));
                 }
