@@ -45,7 +45,7 @@ import java.util.stream.Stream;
  * serde, topics, partitions and {@code exactly_once_v2}. Speaks a line protocol on stdout:
  * {@code BENCH-START <epoch ms>} when it starts, {@code BENCH-READY <epoch ms>} once RUNNING; it runs until stdin says
  * {@code STOP} (or closes), then closes the app and prints {@code BENCH-RESULT <json>}. The harness decides when to
- * stop (by offsets, see {@link Progress}), so the app's process does no polling of its own. It exits if the harness
+ * stop (by offsets, see {@link OffsetCompletion}), so the app's process does no polling of its own. It exits if the harness
  * dies.
  */
 public final class AppMain {
@@ -135,7 +135,7 @@ public final class AppMain {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null && !line.trim().equals("STOP")) {
-            // the harness decides when the run is over (by offsets: see Progress)
+            // the harness decides when the run is over (by offsets: see OffsetCompletion)
         }
         long elapsedNanos = System.nanoTime() - t0;
         long cpuNanos = processCpuNanos() - cpu0;

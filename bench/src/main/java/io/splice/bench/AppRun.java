@@ -62,7 +62,7 @@ record AppRun(String app, int threads, long inputRecords, double seconds, double
         try (AppProcess p = AppProcess.start(o.heap, o.jfr, args(stack, data, o)); Admin admin = stack.kafka.admin()) {
             long startMs = p.awaitStarted(180);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.timeoutS);
-            boolean completed = Progress.awaitConsumed(admin, o.appId, data.inputTopics(), deadline, 100, () -> {
+            boolean completed = OffsetCompletion.awaitConsumed(admin, o.appId, data.inputTopics(), deadline, 100, () -> {
                 if (!p.isAlive()) {
                     throw new IllegalStateException("the app process died");
                 }

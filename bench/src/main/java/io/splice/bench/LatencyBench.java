@@ -116,7 +116,7 @@ public final class LatencyBench {
         try (AppProcess app = AppProcess.start(o.heap, null, AppRun.args(stack, data, o)); Admin admin = stack.kafka.admin()) {
             app.awaitReady(180);
             // the preloaded backfill and bootstrap records are stitched (and committed) before the clock starts
-            if (!Progress.awaitConsumed(admin, o.appId, data.inputTopics(), System.nanoTime() + TimeUnit.SECONDS.toNanos(300), 100, () -> { })) {
+            if (!OffsetCompletion.awaitConsumed(admin, o.appId, data.inputTopics(), System.nanoTime() + TimeUnit.SECONDS.toNanos(300), 100, () -> { })) {
                 throw new IllegalStateException("the app did not process the preloaded backfill in 300 s");
             }
             CountDownLatch positioned = new CountDownLatch(1);

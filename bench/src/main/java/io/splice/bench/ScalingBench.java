@@ -59,7 +59,7 @@ public final class ScalingBench {
                     AppRun run = AppRun.toCompletion(stack, data, o, loaded.total());
                     long changelog;
                     try (var admin = stack.kafka.admin()) {
-                        changelog = Progress.topicBytes(admin, t -> t.startsWith(appId + "-") && t.endsWith("-changelog"));
+                        changelog = OffsetCompletion.topicBytes(admin, t -> t.startsWith(appId + "-") && t.endsWith("-changelog"));
                     }
                     double perMillion = 1_000_000.0 / n;
                     rows.add(List.of(String.format(Locale.ROOT, "%,d", n), Report.num(loaded.total()),

@@ -22,11 +22,11 @@ import java.util.stream.Collectors;
  * committed offsets and the output are one transaction, so at that moment the output is complete and visible to
  * {@code read_committed} consumers.
  */
-final class Progress {
+final class OffsetCompletion {
     private static final long TIMEOUT_S = 30;
     private static final long DEBUG_EVERY_S = Long.getLong("bench.progress.every.s", 10);
 
-    private Progress() {
+    private OffsetCompletion() {
     }
 
     static List<TopicPartition> partitions(Admin admin, Collection<String> topics) throws Exception {
