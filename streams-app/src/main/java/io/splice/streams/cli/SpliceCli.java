@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the Streams-side commands; {@code ./splice} dispatches here. */
 @Command(name = "splice", mixinStandardHelpOptions = true, version = "splice 0.1.0",
         description = "Splice: stitch logged and backfilled feature values with Chronon-style bootstrap rules.",
-        subcommands = {DefinitionsCommand.class, SimulateCommand.class, RunCommand.class, ReplayCommand.class})
+        subcommands = {DefinitionsCommand.class, SimulateCommand.class, RunCommand.class, ReplayCommand.class,
+                DlqCommand.class})
 public final class SpliceCli implements Runnable {
 
     @Override
