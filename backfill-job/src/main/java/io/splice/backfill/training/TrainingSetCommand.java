@@ -216,7 +216,7 @@ public final class TrainingSetCommand extends SparkCommand implements Callable<I
             }
             o.flush();
             TrainingSetJob.Result r = TrainingSetJob.run(spark, plan, o);
-            String cmd = "splice training-set " + String.join(" ", self.commandLine().getParseResult().originalArgs());
+            String cmd = "splice " + String.join(" ", self.root().commandLine().getParseResult().originalArgs());
             TrainingSetManifest.write(plan, r, cmd, defsPath, defsText);
             o.printf("wrote %d rows (fingerprint %s) and %s/%s%n", r.rows(), r.fingerprint(), out, TrainingSetManifest.FILE);
         }
