@@ -461,8 +461,11 @@ class TrainingSetCommandTest {
         Path o1 = tmp.resolve("set-repro-1");
         Path o2 = tmp.resolve("set-repro-2");
         String asOf = Instant.ofEpochMilli(T0 + 3 * DAY).toString();
-        ok(args(o1, "--offline", table.toString(), "--as-of", asOf, "--labels", labelsFor(), "--label-columns", "y"));
-        ok(args(o2, "--offline", table.toString(), "--as-of", asOf, "--labels", labelsFor(), "--label-columns", "y"));
+        Path defs = Files.copy(joins, tmp.resolve("joins-repro.yaml"));
+        ok(args(o1, "--definitions", defs.toString(), "--offline", table.toString(), "--as-of", asOf, "--labels", labelsFor(),
+                "--label-columns", "y"));
+        ok(args(o2, "--definitions", defs.toString(), "--offline", table.toString(), "--as-of", asOf, "--labels", labelsFor(),
+                "--label-columns", "y"));
         List<String> rows = render(o1, 0);
         assertFalse(rows.isEmpty());
         assertEquals(rows, render(o2, 0));
@@ -487,7 +490,7 @@ class TrainingSetCommandTest {
         assertTrue(j.path("null_rates").has("risk_score"));
 
         // the definitions change afterwards: --from-manifest uses the text it holds
-        Files.writeString(joins.resolveSibling("joins-edited.yaml"), "joins: []\n");
+        Files.writeString(defs, "joins: []\n");
         Path o3 = tmp.resolve("set-repro-3");
         Cli again = ok("training-set", "--from-manifest", o1.toString(), "--out", o3.toString());
         assertEquals(rows, render(o3, 0));
@@ -496,6 +499,7 @@ class TrainingSetCommandTest {
 
         Cli v = ok("training-set", "--verify", o1.toString());
         assertTrue(v.out().contains("REPRODUCIBLE:"), v.out());
+        assertTrue(v.out().contains("note: definitions " + defs + " changed since"), v.out());
 
         // a new object in a day read: still reproducible from the manifest (noted), --from-manifest ignores it
         Path day = table.resolve("payments_v2/ds=2025-10-02");
