@@ -315,6 +315,19 @@ class TrainingSetCommandTest {
         assertEquals(DataTypes.TimestampType, s.apply("ts").dataType());
         assertTrue(r.out().contains("wrote " + expected.size() + " rows"), r.out());
         assertTrue(Files.exists(out.resolve("_MANIFEST.json")));
+
+        // --format csv: the same rows, a header line, in the same order
+        Path csv = tmp.resolve("set-latest-csv");
+        ok(args(csv, "--format", "csv"));
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> s2 = Files.list(csv)) {
+            for (Path f : s2.filter(p -> p.getFileName().toString().endsWith(".csv")).sorted().toList()) {
+                Files.readAllLines(f).stream().skip(1).forEach(lines::add);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        assertEquals(expected.stream().map(x -> x.split("\\|")[0]).toList(), lines.stream().map(x -> x.split(",")[0]).toList());
     }
 
     @Test
