@@ -2,8 +2,10 @@
 # Throughput of the Splice sinks against the local endpoints (one task each, no broker in the path):
 #  - online sink: records/s by featurestore.max.in.flight, with 10 ms injected latency per Feature Store call
 #  - offline sink: MB/s of Avro in and Parquet out, S3Proxy in memory
-# Prints Markdown tables. Usage: bench/sinks/run.sh [--quick] [--only online|offline] [--in-flight 1,8,64]
-#   [--throttle SHARE] [--set key=value]...   (SKIP_BUILD=1 to reuse the last build; see SinkBench)
+#  - upload (--only upload): the S3 uploads alone, MB/s by object size
+# Prints Markdown tables. Usage: bench/sinks/run.sh [--quick] [--only online|offline|upload] [--in-flight 1,8,64]
+#   [--throttle SHARE] [--noise BYTES] [--records N] [--upload-mb 64,1] [--set key=value]...
+#   (SKIP_BUILD=1 to reuse the last build; see SinkBench)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${SKIP_BUILD:-0}" != "1" ]; then

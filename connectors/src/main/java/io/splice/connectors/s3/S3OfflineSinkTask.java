@@ -17,11 +17,7 @@ import org.apache.kafka.connect.sink.SinkTask;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,13 +52,13 @@ import java.util.function.LongSupplier;
 public class S3OfflineSinkTask extends SinkTask {
     private static final Logger log = LoggerFactory.getLogger(S3OfflineSinkTask.class);
 
-    private final Function<S3OfflineSinkConfig, S3Client> clientFactory;
+    private final Function<S3OfflineSinkConfig, S3AsyncClient> clientFactory;
     private final LongSupplier clock;
 
     private S3OfflineSinkConfig config;
     private StitchedInput input;
     private DeadLetters deadLetters;
-    private S3Client s3;
+    private S3AsyncClient s3;
     private S3Uploader uploader;
     private Path bufferDir;
     private final Map<String, OfflineSchema> schemas = new HashMap<>();
@@ -74,20 +70,13 @@ public class S3OfflineSinkTask extends SinkTask {
     }
 
     /** For tests: a custom S3 client (e.g. one that fails on purpose) and wall clock. */
-    S3OfflineSinkTask(Function<S3OfflineSinkConfig, S3Client> clientFactory, LongSupplier clock) {
+    S3OfflineSinkTask(Function<S3OfflineSinkConfig, S3AsyncClient> clientFactory, LongSupplier clock) {
         this.clientFactory = clientFactory;
         this.clock = clock;
     }
 
-    static S3Client defaultClient(S3OfflineSinkConfig c) {
-        S3ClientBuilder b = c.aws().apply(S3Client.builder())
-                .forcePathStyle(c.getBoolean(S3OfflineSinkConfig.S3_PATH_STYLE))
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(16));
-        if ("when_required".equals(c.getString(S3OfflineSinkConfig.S3_CHECKSUM))) {
-            b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-        }
-        return b.build();
+    static S3AsyncClient defaultClient(S3OfflineSinkConfig c) {
+        return S3Uploader.client(c);
     }
 
     @Override

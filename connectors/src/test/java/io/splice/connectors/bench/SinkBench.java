@@ -27,10 +27,14 @@ import static io.splice.connectors.testing.TestData.TOPIC;
  * Throughput of the two sinks against the local endpoints, one task each, driven directly (no broker): records are
  * pre-serialized, so the figures are the sinks' own cost plus the endpoint's. Prints Markdown tables.
  *
- * <p>Arguments: {@code [--quick] [--only online|offline] [--in-flight 1,8,64] [--throttle SHARE]
- * [--set key=value]...}: smaller runs; one sink only; the online sink's {@code featurestore.max.in.flight} values;
- * a share of Feature Store calls answered {@code ThrottlingException} (retried by the sink); extra settings of both
- * tasks (e.g. {@code featurestore.retry.mode=adaptive}, {@code s3.part.size.bytes=5242880}).
+ * <p>{@code --only upload [--upload-mb 64,1] [--set key=value]...}: the S3 uploads alone (one file of each size,
+ * uploaded several times through the sink's client and uploader), MB/s.
+ *
+ * <p>Arguments: {@code [--quick] [--only online|offline|upload] [--in-flight 1,8,64] [--throttle SHARE]
+ * [--noise BYTES] [--records N] [--set key=value]...}: smaller runs; one sink only; the online sink's
+ * {@code featurestore.max.in.flight} values; a share of Feature Store calls answered {@code ThrottlingException}
+ * (retried by the sink); random bytes in every offline record (so that uploads, not Parquet encoding, dominate); the
+ * offline run's record count; extra settings of both tasks (e.g. {@code s3.part.size.bytes=5242880}).
  */
 public final class SinkBench {
     private SinkBench() {
@@ -40,6 +44,9 @@ public final class SinkBench {
         boolean quick = false;
         String only = null;
         double throttle = 0;
+        int noise = 0;
+        int records = 0;
+        double[] uploadMb = {64, 1};
         int[] inFlights = {1, 8, 32, 64, 128, 256};
         Map<String, String> extra = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -47,14 +54,32 @@ public final class SinkBench {
                 case "--quick" -> quick = true;
                 case "--only" -> only = args[++i];
                 case "--throttle" -> throttle = Double.parseDouble(args[++i]);
+                case "--noise" -> noise = Integer.parseInt(args[++i]);
+                case "--records" -> records = Integer.parseInt(args[++i]);
+                case "--upload-mb" -> uploadMb = java.util.Arrays.stream(args[++i].split(",")).mapToDouble(Double::parseDouble).toArray();
                 case "--in-flight" -> inFlights = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--set" -> {
                     String kv = args[++i];
                     extra.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
                 }
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--quick, --only online|offline, --in-flight 1,8,64, --throttle SHARE, --set key=value)");
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--quick, --only online|offline, "
+                        + "--in-flight 1,8,64, --throttle SHARE, --noise BYTES, --records N, --set key=value)");
             }
+        }
+        if ("upload".equals(only)) {
+            System.out.println("## S3 uploads (S3Proxy in memory" + (extra.isEmpty() ? "" : ", " + extra) + ")\n");
+            System.out.println("| object MB | uploads | seconds | MB/s | uploads/s |");
+            System.out.println("| ---: | ---: | ---: | ---: | ---: |");
+            try (S3Endpoint s3 = S3Endpoint.transientStore(); S3Client client = S3Testing.client(s3)) {
+                client.createBucket(b -> b.bucket("bench"));
+                for (double mb : uploadMb) {
+                    int count = (int) Math.max(3, Math.min(200, (quick ? 128 : 512) / mb));
+                    double secs = S3BenchDriver.uploads(s3, (long) (mb * 1024 * 1024), count, extra);
+                    System.out.printf(Locale.ROOT, "| %.1f | %d | %.2f | %.1f | %.1f |%n", mb, count, secs, mb * count / secs,
+                            count / secs);
+                }
+            }
+            return;
         }
         if (!"offline".equals(only)) {
             System.out.printf(Locale.ROOT, "## Online sink (Feature Store endpoint with 10 ms injected latency per call%s)%n%n",
@@ -75,14 +100,15 @@ public final class SinkBench {
             }
         }
         if (!"online".equals(only)) {
-            System.out.println("\n## Offline sink (S3Proxy in memory, SNAPPY, flush.size=20000" + (extra.isEmpty() ? "" : ", " + extra) + ")\n");
+            System.out.println("\n## Offline sink (S3Proxy in memory, SNAPPY, flush.size=20000" + (extra.isEmpty() ? "" : ", " + extra)
+                    + (noise > 0 ? ", " + noise + " random bytes per record" : "") + ")\n");
             System.out.println("| records | Avro in (MB) | Parquet out (MB) | objects (multipart) | seconds | records/s | MB/s (Avro in) | MB/s (Parquet out) |");
             System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             try (S3Endpoint s3 = S3Endpoint.transientStore(); S3Client client = S3Testing.client(s3)) {
                 client.createBucket(b -> b.bucket("bench"));
-                S3BenchDriver.run(s3, 20_000, false, extra); // warm-up
-                int n = quick ? 100_000 : 400_000;
-                S3BenchDriver.Result r = S3BenchDriver.run(s3, n, true, extra);
+                int n = records > 0 ? records : quick ? 100_000 : 400_000;
+                S3BenchDriver.run(s3, Math.min(n, 20_000), false, extra, noise); // warm-up
+                S3BenchDriver.Result r = S3BenchDriver.run(s3, n, true, extra, noise);
                 System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %d (%d) | %.2f | %.0f | %.1f | %.1f |%n", n, r.inBytes() / 1e6,
                         r.outBytes() / 1e6, r.objects(), r.multipartObjects(), r.seconds(), n / r.seconds(),
                         r.inBytes() / 1e6 / r.seconds(), r.outBytes() / 1e6 / r.seconds());

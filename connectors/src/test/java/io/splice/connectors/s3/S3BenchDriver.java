@@ -24,6 +24,12 @@ public final class S3BenchDriver {
     }
 
     public static Result run(S3Endpoint s3, int n, boolean measure, Map<String, String> extra) {
+        return run(s3, n, measure, extra, 0);
+    }
+
+    /** {@code noiseBytes} > 0: every record's {@code segment} is that many random (incompressible) bytes, Base64. */
+    public static Result run(S3Endpoint s3, int n, boolean measure, Map<String, String> extra, int noiseBytes) {
+        java.util.Random random = new java.util.Random(7);
         Map<String, String> c = new HashMap<>();
         c.put("splice.definitions.yaml", TestData.DEFINITIONS);
         c.put("schema.registry.url", TestData.REGISTRY_URL);
@@ -39,8 +45,13 @@ public final class S3BenchDriver {
         List<SinkRecord> records = new ArrayList<>(n);
         long in = 0;
         for (int i = 0; i < n; i++) {
-            SinkRecord r = TestData.sinkRecord(TOPIC, 0, i, DAY1 + i, "r" + i,
-                    TestData.payment("r" + i, "c" + (i % 5000), DAY1 + (i % 86_400) * 1000L, 1, i, i * 0.5));
+            var v = TestData.payment("r" + i, "c" + (i % 5000), DAY1 + (i % 86_400) * 1000L, 1, i, i * 0.5);
+            if (noiseBytes > 0) {
+                byte[] noise = new byte[noiseBytes];
+                random.nextBytes(noise);
+                v.getValues().put("segment", java.util.Base64.getEncoder().encodeToString(noise));
+            }
+            SinkRecord r = TestData.sinkRecord(TOPIC, 0, i, DAY1 + i, "r" + i, v);
             in += ((byte[]) r.value()).length;
             records.add(r);
         }
@@ -55,13 +66,63 @@ public final class S3BenchDriver {
                 task.put(records.subList(i, Math.min(n, i + 500)));
             }
             double secs = (System.nanoTime() - start) / 1e9;
-            long committed = task.preCommit(Map.of(tp, new OffsetAndMetadata(n))).get(tp).offset();
+            OffsetAndMetadata done = task.preCommit(Map.of(tp, new OffsetAndMetadata(n))).get(tp);
+            long committed = done == null ? 0 : done.offset();
             if (measure && committed != n) {
                 throw new IllegalStateException("S3 sink committed " + committed + " of " + n);
             }
             return new Result(secs, in, task.stats().bytes, task.stats().objects, task.stats().multipartObjects);
         } finally {
             task.stop();
+        }
+    }
+
+    /**
+     * Uploads a file of {@code bytes} random bytes {@code count} times through the sink's own client and uploader
+     * (found by reflection, so that this runs against any build of them); returns the seconds of the uploads.
+     */
+    public static double uploads(S3Endpoint s3, long bytes, int count, Map<String, String> extra) throws Exception {
+        Map<String, String> c = new HashMap<>();
+        c.put("splice.definitions.yaml", TestData.DEFINITIONS);
+        c.put("schema.registry.url", TestData.REGISTRY_URL);
+        c.put("aws.region", "us-east-1");
+        c.put("aws.access.key.id", S3Endpoint.ACCESS_KEY);
+        c.put("aws.secret.access.key", S3Endpoint.SECRET_KEY);
+        c.put("aws.endpoint.override", s3.endpoint().toString());
+        c.put("s3.path.style.access", "true");
+        c.putAll(extra);
+        S3OfflineSinkConfig config = new S3OfflineSinkConfig(c);
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("splice-upload-bench-", ".bin");
+        AutoCloseable client = null;
+        try {
+            java.util.Random random = new java.util.Random(7);
+            try (var out = java.nio.file.Files.newOutputStream(file)) {
+                byte[] chunk = new byte[1 << 20];
+                for (long left = bytes; left > 0; left -= chunk.length) {
+                    random.nextBytes(chunk);
+                    out.write(chunk, 0, (int) Math.min(chunk.length, left));
+                }
+            }
+            var factory = S3OfflineSinkTask.class.getDeclaredMethod("defaultClient", S3OfflineSinkConfig.class);
+            factory.setAccessible(true);
+            client = (AutoCloseable) factory.invoke(null, config);
+            var ctor = S3Uploader.class.getDeclaredConstructors()[0];
+            ctor.setAccessible(true);
+            Object uploader = ctor.newInstance(client, config.getLong(S3OfflineSinkConfig.S3_PART_SIZE),
+                    config.getString(S3OfflineSinkConfig.S3_SSE), config.getString(S3OfflineSinkConfig.S3_SSE_KMS_KEY_ID));
+            var upload = S3Uploader.class.getDeclaredMethod("upload", String.class, String.class, java.nio.file.Path.class);
+            upload.setAccessible(true);
+            upload.invoke(uploader, "bench", "warm-up", file);
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                upload.invoke(uploader, "bench", "upload-" + i, file);
+            }
+            return (System.nanoTime() - start) / 1e9;
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+            java.nio.file.Files.deleteIfExists(file);
         }
     }
 }

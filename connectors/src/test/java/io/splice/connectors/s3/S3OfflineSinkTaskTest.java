@@ -22,15 +22,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
-import software.amazon.awssdk.services.s3.model.UploadPartRequest;
-import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -41,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -270,7 +269,7 @@ class S3OfflineSinkTaskTest {
             log.add(record(i, 4));
         }
         AtomicInteger puts = new AtomicInteger();
-        Function<S3OfflineSinkConfig, S3Client> flaky = cfg -> new FailingS3(S3OfflineSinkTask.defaultClient(cfg),
+        Function<S3OfflineSinkConfig, S3AsyncClient> flaky = cfg -> new FailingS3(S3OfflineSinkTask.defaultClient(cfg),
                 n -> n == 4 || n == 9 || n == 10, puts);
         Map<String, String> cfg = config(bucket, Map.of("flush.size", "15", "retry.backoff.ms", "200"));
         Consumer consumer = new Consumer(log, cfg, clock -> new S3OfflineSinkTask(flaky, clock::get));
@@ -301,9 +300,11 @@ class S3OfflineSinkTaskTest {
         consumer.task.stop();
     }
 
-    @Test
-    void largeObjectsUseAMultipartUploadWithServerSideEncryption() {
-        // Given uncompressible rows worth more than one 5 MiB part, SSE AES256
+    @ParameterizedTest
+    @ValueSource(strings = {"when_supported", "when_required"})
+    void largeObjectsUseAMultipartUploadWithServerSideEncryption(String checksum) {
+        // Given uncompressible rows worth more than one 5 MiB part, SSE AES256, either checksum setting (path-style
+        // addressing and the endpoint override of S3Proxy, as every test here)
         String bucket = newBucket();
         Random random = new Random(7);
         List<SinkRecord> log = new ArrayList<>();
@@ -315,7 +316,8 @@ class S3OfflineSinkTaskTest {
             log.add(TestData.sinkRecord(TOPIC, 0, i, DAY1, "r" + i, v));
         }
         Consumer c = new Consumer(log, config(bucket, Map.of("flush.size", "4000", "parquet.codec", "UNCOMPRESSED",
-                "s3.part.size.bytes", Long.toString(5L * 1024 * 1024), "s3.sse", "AES256")), S3OfflineSinkTaskTest::defaultTask);
+                "s3.part.size.bytes", Long.toString(5L * 1024 * 1024), "s3.sse", "AES256", "s3.checksum.calculation", checksum)),
+                S3OfflineSinkTaskTest::defaultTask);
 
         // When the segment is written
         c.poll(9, 500);
@@ -326,6 +328,8 @@ class S3OfflineSinkTaskTest {
         var head = client.headObject(b -> b.bucket(bucket).key(keys.get(0)));
         assertTrue(head.contentLength() > 5L * 1024 * 1024, "size " + head.contentLength());
         assertEquals(1, c.task.stats().multipartObjects);
+        int parts = (int) ((head.contentLength() + 5L * 1024 * 1024 - 1) / (5L * 1024 * 1024));
+        assertTrue(head.eTag().matches("\"?[0-9a-f]+-" + parts + "\"?"), "the store assembled " + parts + " parts: " + head.eTag());
         assertEquals(ServerSideEncryption.AES256, head.serverSideEncryption());
         assertEquals(4000, S3Testing.rows(client, bucket, keys.get(0)).size());
         assertEquals(4000, c.committed);
@@ -446,7 +450,7 @@ class S3OfflineSinkTaskTest {
                 TestData.sinkRecord(TOPIC, 0, 6, later + 1, "r0", null),
                 TestData.sinkRecord(TOPIC, 0, 7, later + 2, "r1", TestData.payment("r1", "c1", later, 1, 0, 1.0)));
         AtomicInteger puts = new AtomicInteger();
-        Function<S3OfflineSinkConfig, S3Client> flaky = cfg -> new FailingS3(S3OfflineSinkTask.defaultClient(cfg),
+        Function<S3OfflineSinkConfig, S3AsyncClient> flaky = cfg -> new FailingS3(S3OfflineSinkTask.defaultClient(cfg),
                 n -> n == 2, puts);
         Consumer c = new Consumer(log, config(bucket, Map.of("flush.size", "2", "retry.backoff.ms", "0")),
                 clock -> new S3OfflineSinkTask(flaky, clock::get));
@@ -532,51 +536,24 @@ class S3OfflineSinkTaskTest {
         c.task.stop();
     }
 
-    /** Delegates to a real client; PUT/UploadPart number n (1-based, counted together) fails when asked. */
-    static final class FailingS3 implements S3Client {
-        private final S3Client delegate;
+    /** Delegates to the sink's real client; PUT number n (1-based, one per object, multipart or not) fails when asked. */
+    static final class FailingS3 implements S3AsyncClient {
+        private final S3AsyncClient delegate;
         private final java.util.function.IntPredicate failOn;
         private final AtomicInteger calls;
 
-        FailingS3(S3Client delegate, java.util.function.IntPredicate failOn, AtomicInteger calls) {
+        FailingS3(S3AsyncClient delegate, java.util.function.IntPredicate failOn, AtomicInteger calls) {
             this.delegate = delegate;
             this.failOn = failOn;
             this.calls = calls;
         }
 
-        private void maybeFail() {
+        @Override
+        public CompletableFuture<PutObjectResponse> putObject(PutObjectRequest r, AsyncRequestBody body) {
             if (failOn.test(calls.incrementAndGet())) {
-                throw software.amazon.awssdk.core.exception.SdkClientException.create("injected: connection reset");
+                return CompletableFuture.failedFuture(SdkClientException.create("injected: connection reset"));
             }
-        }
-
-        @Override
-        public PutObjectResponse putObject(PutObjectRequest r, RequestBody body) {
-            maybeFail();
             return delegate.putObject(r, body);
-        }
-
-        @Override
-        public UploadPartResponse uploadPart(UploadPartRequest r, RequestBody body) {
-            maybeFail();
-            return delegate.uploadPart(r, body);
-        }
-
-        @Override
-        public software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse createMultipartUpload(
-                software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest r) {
-            return delegate.createMultipartUpload(r);
-        }
-
-        @Override
-        public CompleteMultipartUploadResponse completeMultipartUpload(CompleteMultipartUploadRequest r) {
-            return delegate.completeMultipartUpload(r);
-        }
-
-        @Override
-        public software.amazon.awssdk.services.s3.model.AbortMultipartUploadResponse abortMultipartUpload(
-                software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest r) {
-            return delegate.abortMultipartUpload(r);
         }
 
         @Override
