@@ -1,5 +1,6 @@
 package io.splice.bench;
 
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,6 +19,8 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -35,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -56,33 +58,64 @@ public final class AppMain {
     private AppMain() {
     }
 
+    /** The app process's options, set by {@link AppRun#args}. */
+    @Command(name = "AppMain", sortOptions = false, description = "The app under test, in its own JVM (started by the harness).")
+    static final class Opts {
+        @Option(names = "--app", defaultValue = "splice", description = "splice or passthrough (default ${DEFAULT-VALUE}).")
+        String app;
+        @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers.")
+        String bootstrap;
+        @Option(names = "--registry", defaultValue = "http://127.0.0.1:8081", description = "Schema registry URL.")
+        String registry;
+        @Option(names = "--prefix", defaultValue = "bench", description = "Topic prefix of the bench data.")
+        String prefix;
+        @Option(names = "--partitions", defaultValue = "6", description = "Partitions per topic.")
+        int partitions;
+        @Option(names = "--threads", defaultValue = "1", description = "Stream threads.")
+        int threads;
+        @Option(names = "--commit-interval-ms", defaultValue = "100", description = "commit.interval.ms.")
+        int commitIntervalMs;
+        @Option(names = "--app-id", description = "application.id (default bench-<app>).")
+        String appId;
+        @Option(names = "--state-dir", description = "State directory (default: a new temporary one).")
+        String stateDir;
+        @Option(names = "--timeout-s", defaultValue = "600", description = "Bound of the run.")
+        long timeoutS;
+        @Option(names = "--parent-pid", defaultValue = "-1", description = "Exit when this process (the harness) dies.")
+        long parentPid;
+        @Option(names = "--cards", defaultValue = "100000", description = "Distinct cards of the bench data.")
+        int cards;
+        @Option(names = "--streams-config", defaultValue = "", description = "k=v,k=v: extra Kafka Streams settings.")
+        String streamsConfig;
+        @Option(names = "--keyed-by-row-key", description = "Logs keyed by row key (no repartition topic).")
+        boolean keyedByRowKey;
+    }
+
     public static void main(String[] argv) throws Exception {
-        Args a = new Args(argv, Set.of("app", "bootstrap", "registry", "prefix", "partitions", "threads",
-                "commit-interval-ms", "app-id", "state-dir", "timeout-s", "parent-pid", "cards", "streams-config"),
-                Set.of("keyed-by-row-key"));
-        watchParent(a.longValue("parent-pid", -1));
+        Opts a = Cli.parseOrExit(new Opts(), argv);
+        watchParent(a.parentPid);
         HeapSampler heap = new HeapSampler();
         heap.start();
-        String app = a.string("app", "splice");
-        String appId = a.string("app-id", "bench-" + app);
-        Path stateDir = Paths.get(a.string("state-dir", Files.createTempDirectory("bench-state-").toString()));
-        BenchData data = new BenchData(a.string("prefix", "bench"), a.integer("cards", 100_000));
-        int partitions = a.integer("partitions", 6);
+        String app = a.app;
+        String appId = a.appId != null ? a.appId : "bench-" + app;
+        Path stateDir = Paths.get(a.stateDir != null ? a.stateDir : Files.createTempDirectory("bench-state-").toString());
+        BenchData data = new BenchData(a.prefix, a.cards);
+        int partitions = a.partitions;
         Map<String, Object> props = new HashMap<>();
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, a.string("bootstrap", "127.0.0.1:9092"));
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, a.bootstrap);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, a.integer("threads", 1));
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, a.integer("commit-interval-ms", 100));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, a.threads);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, a.commitIntervalMs);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        for (String kv : a.string("streams-config", "").split(",")) {
+        for (String kv : a.streamsConfig.split(",")) {
             if (!kv.isBlank()) {
                 int eq = kv.indexOf('=');
                 props.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
             }
         }
-        String registryUrl = a.string("registry", "http://127.0.0.1:8081");
+        String registryUrl = a.registry;
 
         SpliceRuntime runtime = null;
         KafkaStreams passThrough = null;
@@ -97,7 +130,7 @@ public final class AppMain {
             props.put(SpliceStreamsConfig.TOPIC_PARTITIONS, partitions);
             props.put(SpliceStreamsConfig.TOPIC_REPLICATION, 1);
             props.put(SpliceStreamsConfig.METRICS_PORT, 0);
-            props.put(SpliceStreamsConfig.LOG_KEYED_BY_ROW_KEY, a.flag("keyed-by-row-key"));
+            props.put(SpliceStreamsConfig.LOG_KEYED_BY_ROW_KEY, a.keyedByRowKey);
             runtime = new SpliceRuntime(data.definitions, new SpliceStreamsConfig(props));
             SpliceRuntime r = runtime;
             closer = r::close;
@@ -117,7 +150,7 @@ public final class AppMain {
         }, "bench-app-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
-        long timeoutS = a.longValue("timeout-s", 600);
+        long timeoutS = a.timeoutS;
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("app", app);
         KafkaStreams streams = runtime != null ? runtime.streams() : passThrough;

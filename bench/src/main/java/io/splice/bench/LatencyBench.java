@@ -1,5 +1,6 @@
 package io.splice.bench;
 
+
 import io.splice.avro.StitchedRecord;
 import io.splice.avro.serde.SpliceAvroDeserializer;
 import org.apache.avro.specific.SpecificRecord;
@@ -10,6 +11,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +20,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,17 +46,49 @@ public final class LatencyBench {
                   long peakHeapBytes) {
     }
 
+    @Command(name = "bench/latency/run.sh", sortOptions = false,
+            description = "End-to-end latency: log produced -> stitched record visible to a read_committed consumer.")
+    static final class Opts {
+        @Option(names = "--rate", defaultValue = "5000", description = "Logs per second (default ${DEFAULT-VALUE}).")
+        int rate;
+        @Option(names = "--seconds", defaultValue = "60", description = "Seconds of sending (default ${DEFAULT-VALUE}).")
+        int seconds;
+        @Option(names = "--commit-intervals", split = ",", defaultValue = "100,1000",
+                description = "commit.interval.ms values, one run each (default ${DEFAULT-VALUE}).")
+        List<Integer> commitIntervals;
+        @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default ${DEFAULT-VALUE}).")
+        int threads;
+        @Option(names = "--partitions", defaultValue = "6", description = "Partitions per topic (default ${DEFAULT-VALUE}).")
+        int partitions;
+        @Option(names = "--cards", defaultValue = "100000", description = "Distinct cards (log keys) (default ${DEFAULT-VALUE}).")
+        int cards;
+        @Option(names = "--app-heap", defaultValue = "1g", description = "-Xmx of the app's JVM (default ${DEFAULT-VALUE}).")
+        String appHeap;
+        @Option(names = "--warmup-seconds", defaultValue = "10", description = "First seconds not counted (default ${DEFAULT-VALUE}).")
+        int warmupSeconds;
+        @Option(names = "--drain-seconds", defaultValue = "120", description = "Wait for the last rows after sending (default ${DEFAULT-VALUE}).")
+        int drainSeconds;
+        @Option(names = "--name", defaultValue = "latency", description = "Results file bench/results/<name>.md (default ${DEFAULT-VALUE}).")
+        String name;
+        @Option(names = "--streams-config", defaultValue = "", description = "k=v,k=v: extra Kafka Streams settings of the app.")
+        String streamsConfig;
+        @Option(names = "--consumer-fetch-max-wait-ms", defaultValue = "10",
+                description = "fetch.max.wait.ms of the measuring consumer (default ${DEFAULT-VALUE}).")
+        int consumerFetchMaxWaitMs;
+        @Option(names = "--help", usageHelp = true, description = "Print this help.")
+        boolean help;
+    }
+
     public static void main(String[] argv) throws Exception {
+        Opts a = Cli.parseOrExit(new Opts(), argv);
         Report.start();
-        Args a = new Args(argv, Set.of("rate", "seconds", "commit-intervals", "threads", "partitions", "cards", "app-heap",
-                "warmup-seconds", "drain-seconds", "name", "streams-config", "consumer-fetch-max-wait-ms"), Set.of());
-        int rate = a.integer("rate", 5000);
-        int seconds = a.integer("seconds", 60);
-        List<Integer> intervals = a.ints("commit-intervals", "100,1000");
-        int threads = a.integer("threads", 1);
-        int partitions = a.integer("partitions", 6);
-        int cards = a.integer("cards", 100_000);
-        int warmup = a.integer("warmup-seconds", 10);
+        int rate = a.rate;
+        int seconds = a.seconds;
+        List<Integer> intervals = a.commitIntervals;
+        int threads = a.threads;
+        int partitions = a.partitions;
+        int cards = a.cards;
+        int warmup = a.warmupSeconds;
         long t0 = System.nanoTime();
         List<Result> results = new ArrayList<>();
         try (Stack stack = Stack.start()) {
@@ -62,16 +96,15 @@ public final class LatencyBench {
                 results.add(run(stack, a, ci, rate, seconds, threads, partitions, cards, warmup));
             }
         }
-        Report r = new Report(a.string("name", "latency"), "End-to-end latency: log produced → stitched record visible (read_committed)");
+        Report r = new Report(a.name, "End-to-end latency: log produced → stitched record visible (read_committed)");
         r.line(String.format(Locale.ROOT, "Logs produced at %,d/s for %d s (%,d rows; the first %d s are warm-up and not counted), "
                         + "keyed by card (the app re-keys them through a repartition topic); %d partitions; Splice app with %d stream "
                         + "thread(s), exactly_once_v2, in its own JVM (-Xmx%s). Backfill (20%% of rows) and bootstrap (10%%) records "
                         + "are loaded and stitched before the clock starts. Latency per row: first stitched record of the row that "
                         + "includes its log, as seen by a read_committed consumer (fetch.max.wait.ms=%d, so that it sees a record as soon "
                         + "as it is committed), minus the log's send time.%s",
-                rate, seconds, (long) rate * seconds, warmup, partitions, threads, a.string("app-heap", "1g"),
-                a.integer("consumer-fetch-max-wait-ms", 10),
-                a.string("streams-config", "").isBlank() ? "" : " Extra Kafka Streams settings: `" + a.string("streams-config", "") + "`."));
+                rate, seconds, (long) rate * seconds, warmup, partitions, threads, a.appHeap, a.consumerFetchMaxWaitMs,
+                a.streamsConfig.isBlank() ? "" : " Extra Kafka Streams settings: `" + a.streamsConfig + "`."));
         r.blank();
         List<List<String>> rows = new ArrayList<>();
         for (Result x : results) {
@@ -90,7 +123,7 @@ public final class LatencyBench {
         r.publish();
     }
 
-    static Result run(Stack stack, Args a, int ci, int rate, int seconds, int threads, int partitions, int cards, int warmup)
+    static Result run(Stack stack, Opts a, int ci, int rate, int seconds, int threads, int partitions, int cards, int warmup)
             throws Exception {
         String prefix = "lat" + ci;
         BenchData data = new BenchData(prefix, cards);
@@ -104,8 +137,8 @@ public final class LatencyBench {
         o.partitions = partitions;
         o.commitIntervalMs = ci;
         o.appId = "bench-latency-ci" + ci;
-        o.heap = a.string("app-heap", "1g");
-        o.streamsConfig = a.string("streams-config", "");
+        o.heap = a.appHeap;
+        o.streamsConfig = a.streamsConfig;
         AtomicLongArray sent = new AtomicLongArray(total);
         long[] latency = new long[total];
         Arrays.fill(latency, -1);
@@ -122,7 +155,7 @@ public final class LatencyBench {
             CountDownLatch positioned = new CountDownLatch(1);
             Thread consumerThread = new Thread(() -> {
                 try (KafkaConsumer<String, byte[]> c = Verify.consumer(stack.bootstrapServers(),
-                        Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, a.integer("consumer-fetch-max-wait-ms", 10)))) {
+                        Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, a.consumerFetchMaxWaitMs))) {
                     SpliceAvroDeserializer<StitchedRecord> deser = SpliceAvroDeserializer.of(stack.registryClient, StitchedRecord.class);
                     List<TopicPartition> parts = c.partitionsFor(data.stitchedTopic()).stream()
                             .map(p -> new TopicPartition(data.stitchedTopic(), p.partition())).toList();
@@ -182,7 +215,7 @@ public final class LatencyBench {
                 producer.flush();
                 end = System.nanoTime();
             }
-            long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(a.integer("drain-seconds", 120));
+            long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(a.drainSeconds);
             while (seen.get() < total && System.nanoTime() < drainDeadline && consumerFailure.get() == null) {
                 TimeUnit.MILLISECONDS.sleep(50);
             }

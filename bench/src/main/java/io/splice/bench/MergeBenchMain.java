@@ -5,13 +5,14 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -23,18 +24,37 @@ public final class MergeBenchMain {
     private MergeBenchMain() {
     }
 
+    @Command(name = "bench/merge/run.sh", sortOptions = false,
+            description = "JMH micro-benchmark of the merge rules and the row state's serde, by feature count.")
+    static final class Opts {
+        @Option(names = "--features", split = ",", defaultValue = "10,50,200", description = "Feature counts (default ${DEFAULT-VALUE}).")
+        List<Integer> features;
+        @Option(names = "--forks", defaultValue = "1", description = "JMH forks (default ${DEFAULT-VALUE}).")
+        int forks;
+        @Option(names = "--warmup", defaultValue = "3", description = "Warm-up iterations (default ${DEFAULT-VALUE}).")
+        int warmup;
+        @Option(names = "--iterations", defaultValue = "10", description = "Measurement iterations (default ${DEFAULT-VALUE}).")
+        int iterations;
+        @Option(names = "--time-s", defaultValue = "1", description = "Seconds per iteration (default ${DEFAULT-VALUE}).")
+        int timeS;
+        @Option(names = "--name", defaultValue = "merge", description = "Results file bench/results/<name>.md (default ${DEFAULT-VALUE}).")
+        String name;
+        @Option(names = "--help", usageHelp = true, description = "Print this help.")
+        boolean help;
+    }
+
     public static void main(String[] argv) throws Exception {
+        Opts a = Cli.parseOrExit(new Opts(), argv);
         Report.start();
-        Args a = new Args(argv, Set.of("features", "forks", "warmup", "iterations", "time-s", "name"), Set.of());
-        List<Integer> counts = a.ints("features", "10,50,200");
-        int timeS = a.integer("time-s", 1);
+        List<Integer> counts = a.features;
+        int timeS = a.timeS;
         Options opts = new OptionsBuilder()
                 .include(MergeBench.class.getName() + ".*")
                 .param("features", counts.stream().map(String::valueOf).toArray(String[]::new))
-                .forks(a.integer("forks", 1))
-                .warmupIterations(a.integer("warmup", 3))
+                .forks(a.forks)
+                .warmupIterations(a.warmup)
                 .warmupTime(TimeValue.seconds(timeS))
-                .measurementIterations(a.integer("iterations", 10))
+                .measurementIterations(a.iterations)
                 .measurementTime(TimeValue.seconds(timeS))
                 .build();
         Collection<RunResult> results = new Runner(opts).run();
@@ -62,12 +82,12 @@ public final class MergeBenchMain {
             }
             rows.add(row);
         });
-        Report rep = new Report(a.string("name", "merge"), "Merge micro-benchmark (JMH): ns per operation, one row with 3 sources");
+        Report rep = new Report(a.name, "Merge micro-benchmark (JMH): ns per operation, one row with 3 sources");
         rep.line(String.format(Locale.ROOT, "JMH 1.37, average time, %d fork(s), %d×%d s warm-up, %d×%d s measurement; ± is the 99.9%% "
                         + "confidence interval, (best) the fastest measurement iteration, the figure least disturbed by other load on the machine. Row: a bootstrap record (plain table, a quarter of the computed features), the log "
                         + "(all external features, half the computed ones) and the backfill (all computed features); half the "
-                        + "features are in a computed part, half in an external part.", a.integer("forks", 1), a.integer("warmup", 3),
-                timeS, a.integer("iterations", 10), timeS));
+                        + "features are in a computed part, half in an external part.", a.forks, a.warmup,
+                timeS, a.iterations, timeS));
         rep.blank();
         rep.table(List.of("features", "merge ns", "apply, values changed (emits) ns", "apply, unchanged (suppressed) ns",
                 "RowState serde write+read ns"), rows);

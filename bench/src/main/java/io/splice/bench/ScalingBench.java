@@ -1,9 +1,11 @@
 package io.splice.bench;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Issue 7 (3): how the Splice app's cost grows with volume — throughput at 250k, 500k, 1M and 2M logs (each size on
@@ -17,14 +19,37 @@ public final class ScalingBench {
     private ScalingBench() {
     }
 
+    @Command(name = "bench/scaling/run.sh", sortOptions = false,
+            description = "Scaling: Splice throughput and state by volume, each size on fresh topics.")
+    static final class Opts {
+        @Option(names = "--sizes", split = ",", defaultValue = "250k,500k,1M,2M", description = "Logs per run (default ${DEFAULT-VALUE}).")
+        List<Long> sizes;
+        @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default ${DEFAULT-VALUE}).")
+        int threads;
+        @Option(names = "--partitions", defaultValue = "6", description = "Partitions per topic (default ${DEFAULT-VALUE}).")
+        int partitions;
+        @Option(names = "--cards", defaultValue = "100000", description = "Distinct cards (log keys) (default ${DEFAULT-VALUE}).")
+        int cards;
+        @Option(names = "--app-heap", defaultValue = "1g", description = "-Xmx of the app's JVM (default ${DEFAULT-VALUE}).")
+        String appHeap;
+        @Option(names = "--timeout-s", defaultValue = "600", description = "Bound of each app run (default ${DEFAULT-VALUE}).")
+        long timeoutS;
+        @Option(names = "--name", defaultValue = "scaling", description = "Results file bench/results/<name>.md (default ${DEFAULT-VALUE}).")
+        String name;
+        @Option(names = "--budget-s", defaultValue = "540", description = "Time budget; sizes that would not fit are skipped (default ${DEFAULT-VALUE}).")
+        long budgetS;
+        @Option(names = "--help", usageHelp = true, description = "Print this help.")
+        boolean help;
+    }
+
     public static void main(String[] argv) throws Exception {
+        Opts a = Cli.parseOrExit(new Opts(), argv);
         Report.start();
-        Args a = new Args(argv, Set.of("sizes", "threads", "partitions", "cards", "app-heap", "timeout-s", "name", "budget-s"), Set.of());
-        long budgetS = a.longValue("budget-s", 540);
-        List<Long> sizes = a.longs("sizes", "250k,500k,1M,2M");
-        int threads = a.integer("threads", 1);
-        int partitions = a.integer("partitions", 6);
-        int cards = a.integer("cards", 100_000);
+        long budgetS = a.budgetS;
+        List<Long> sizes = a.sizes;
+        int threads = a.threads;
+        int partitions = a.partitions;
+        int cards = a.cards;
         long t0 = System.nanoTime();
         List<List<String>> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -54,8 +79,8 @@ public final class ScalingBench {
                     o.threads = threads;
                     o.partitions = partitions;
                     o.appId = appId;
-                    o.heap = a.string("app-heap", "1g");
-                    o.timeoutS = a.longValue("timeout-s", 600);
+                    o.heap = a.appHeap;
+                    o.timeoutS = a.timeoutS;
                     AppRun run = AppRun.toCompletion(stack, data, o, loaded.total());
                     long changelog;
                     try (var admin = stack.kafka.admin()) {
@@ -83,13 +108,13 @@ public final class ScalingBench {
         report(a, threads, partitions, rows, notes, t0, false);
     }
 
-    private static void report(Args a, int threads, int partitions, List<List<String>> rows, List<String> notes, long t0,
+    private static void report(Opts a, int threads, int partitions, List<List<String>> rows, List<String> notes, long t0,
                                boolean partial) {
-        Report r = new Report(a.string("name", "scaling"), "Scaling: Splice throughput and state by volume");
+        Report r = new Report(a.name, "Scaling: Splice throughput and state by volume");
         r.line(String.format(Locale.ROOT, "Each size on fresh topics (%d partitions), logs keyed by card (re-keyed through a repartition "
                         + "topic), 20%% of rows with a backfill record and 10%% with a bootstrap record; one row per log. Splice app with %d "
                         + "stream thread(s), exactly_once_v2, in its own JVM (-Xmx%s); timed from start to the last stitched record "
-                        + "committed.", partitions, threads, a.string("app-heap", "1g")));
+                        + "committed.", partitions, threads, a.appHeap));
         r.blank();
         r.table(List.of("logs (= rows)", "input records", "seconds", "of which to RUNNING", "records/s", "records/s once RUNNING",
                 "CPU µs/record", "stitched records",

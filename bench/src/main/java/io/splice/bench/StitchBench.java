@@ -1,11 +1,13 @@
 package io.splice.bench;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Issue 7 (1): stitching throughput of the Splice app against a pass-through Kafka Streams app, side by side on one
@@ -18,17 +20,45 @@ public final class StitchBench {
     private StitchBench() {
     }
 
+    @Command(name = "bench/stitch/run.sh", sortOptions = false,
+            description = "Stitch throughput: the Splice app vs a pass-through Kafka Streams app.")
+    static final class Opts {
+        @Option(names = "--logs", defaultValue = "1000000", description = "Fetch logs (= rows), e.g. 250k, 1M (default ${DEFAULT-VALUE}).")
+        long logs;
+        @Option(names = "--threads", split = ",", defaultValue = "1,2", description = "Stream thread counts to run (default ${DEFAULT-VALUE}).")
+        List<Integer> threads;
+        @Option(names = "--partitions", defaultValue = "6", description = "Partitions per topic (default ${DEFAULT-VALUE}).")
+        int partitions;
+        @Option(names = "--cards", defaultValue = "100000", description = "Distinct cards (log keys) (default ${DEFAULT-VALUE}).")
+        int cards;
+        @Option(names = "--app-heap", defaultValue = "1g", description = "-Xmx of each app's JVM (default ${DEFAULT-VALUE}).")
+        String appHeap;
+        @Option(names = "--timeout-s", defaultValue = "540", description = "Bound of each app run (default ${DEFAULT-VALUE}).")
+        long timeoutS;
+        @Option(names = "--name", defaultValue = "stitch", description = "Results file bench/results/<name>.md (default ${DEFAULT-VALUE}).")
+        String name;
+        @Option(names = "--streams-config", defaultValue = "", description = "k=v,k=v: extra Kafka Streams settings of both apps.")
+        String streamsConfig;
+        @Option(names = "--profile", description = "JFR on the first Splice run; hot spots appended to the report.")
+        boolean profile;
+        @Option(names = "--keyed-by-row-key", description = "Logs keyed by row key (no repartition topic).")
+        boolean keyedByRowKey;
+        @Option(names = "--no-verify", description = "Skip reading the stitched topic back.")
+        boolean noVerify;
+        @Option(names = "--help", usageHelp = true, description = "Print this help.")
+        boolean help;
+    }
+
     public static void main(String[] argv) throws Exception {
+        Opts a = Cli.parseOrExit(new Opts(), argv);
         Report.start();
-        Args a = new Args(argv, Set.of("logs", "threads", "partitions", "cards", "app-heap", "timeout-s", "name", "streams-config"),
-                Set.of("profile", "keyed-by-row-key", "no-verify"));
-        long n = a.longValue("logs", 1_000_000);
-        List<Integer> threadCounts = a.ints("threads", "1,2");
-        int partitions = a.integer("partitions", 6);
-        int cards = a.integer("cards", 100_000);
-        boolean profile = a.flag("profile");
-        boolean keyed = a.flag("keyed-by-row-key");
-        String name = a.string("name", "stitch");
+        long n = a.logs;
+        List<Integer> threadCounts = a.threads;
+        int partitions = a.partitions;
+        int cards = a.cards;
+        boolean profile = a.profile;
+        boolean keyed = a.keyedByRowKey;
+        String name = a.name;
         long t0 = System.nanoTime();
 
         List<AppRun> runs = new ArrayList<>();
@@ -45,9 +75,9 @@ public final class StitchBench {
                 pt.threads = t;
                 pt.partitions = partitions;
                 pt.appId = "bench-passthrough-t" + t;
-                pt.heap = a.string("app-heap", "1g");
-                pt.timeoutS = a.longValue("timeout-s", 540);
-                pt.streamsConfig = a.string("streams-config", "");
+                pt.heap = a.appHeap;
+                pt.timeoutS = a.timeoutS;
+                pt.streamsConfig = a.streamsConfig;
                 runs.add(AppRun.toCompletion(stack, data, pt, loaded.total()));
                 report(a, name, n, threadCounts, partitions, keyed, loaded, runs, checks, null, t0, true);
 
@@ -69,7 +99,7 @@ public final class StitchBench {
                 var before = Verify.ends(stack.bootstrapServers(), data.stitchedTopic());
                 AppRun run = AppRun.toCompletion(stack, data, sp, loaded.total());
                 runs.add(run);
-                if (!a.flag("no-verify")) {
+                if (!a.noVerify) {
                     Verify.Output out = Verify.read(stack.bootstrapServers(), data.stitchedTopic(), before, 120_000);
                     String ok = out.distinctRows() == n && out.records() == (long) run.stitched() ? "ok" : "MISMATCH";
                     checks.add(String.format("splice t=%d: the stitched topic got %,d records (%,d tombstones) for %,d distinct rows "
@@ -83,7 +113,7 @@ public final class StitchBench {
         report(a, name, n, threadCounts, partitions, keyed, loaded, runs, checks, jfr, t0, false);
     }
 
-    private static void report(Args a, String name, long n, List<Integer> threadCounts, int partitions, boolean keyed,
+    private static void report(Opts a, String name, long n, List<Integer> threadCounts, int partitions, boolean keyed,
                                Preloader.Loaded loaded, List<AppRun> runs, List<String> checks, Path jfr, long t0,
                                boolean partial) throws Exception {
 
@@ -94,9 +124,9 @@ public final class StitchBench {
                         + "record is visible to read_committed consumers.",
                 loaded.logs(), loaded.backfill(), loaded.bootstrap(), loaded.total(), partitions,
                 keyed ? "row key (no repartition)" : "card (Splice re-keys through a repartition topic)", loaded.seconds(),
-                a.string("app-heap", "1g")));
-        if (!a.string("streams-config", "").isBlank()) {
-            r.line("Extra Kafka Streams settings (both apps): `" + a.string("streams-config", "") + "`.");
+                a.appHeap));
+        if (!a.streamsConfig.isBlank()) {
+            r.line("Extra Kafka Streams settings (both apps): `" + a.streamsConfig + "`.");
         }
         if (partial) {
             r.line("**Partial: the benchmark is still running (or was stopped).**");

@@ -4,6 +4,7 @@ import io.splice.avro.FetchLog;
 import io.splice.core.merge.Emission;
 import io.splice.core.merge.JoinPlan;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import java.util.List;
 import java.util.Set;
@@ -62,12 +63,38 @@ class HarnessSmokeTest {
     }
 
     @Test
-    void optionsParse() {
-        Args a = new Args(new String[]{"--logs", "250k", "--threads=1,2", "--profile"}, Set.of("logs", "threads"), Set.of("profile"));
-        assertEquals(250_000, a.longValue("logs", 0));
-        assertEquals(List.of(1, 2), a.ints("threads", "1"));
-        assertTrue(a.flag("profile"));
-        assertEquals(2_000_000, Args.parseLong("2M"));
-        assertThrows(IllegalArgumentException.class, () -> new Args(new String[]{"--nope"}, Set.of(), Set.of()));
+    void optionsParseWithPicocli() {
+        StitchBench.Opts stitch = Cli.parse(new StitchBench.Opts(), "--logs", "250k", "--threads=1,2", "--profile");
+        assertEquals(250_000, stitch.logs);
+        assertEquals(List.of(1, 2), stitch.threads);
+        assertTrue(stitch.profile);
+        assertEquals("1g", stitch.appHeap);
+        assertEquals("", stitch.streamsConfig);
+
+        StitchBench.Opts defaults = Cli.parse(new StitchBench.Opts());
+        assertEquals(1_000_000, defaults.logs);
+        assertEquals(List.of(1, 2), defaults.threads);
+        assertEquals(540, defaults.timeoutS);
+
+        assertEquals(List.of(250_000L, 500_000L, 1_000_000L, 2_000_000L), Cli.parse(new ScalingBench.Opts()).sizes);
+        assertEquals(List.of(1_000L, 3_000_000L), Cli.parse(new ScalingBench.Opts(), "--sizes", "1k,3M").sizes);
+        assertEquals(List.of(100, 1000), Cli.parse(new LatencyBench.Opts()).commitIntervals);
+        assertEquals(List.of(10, 50, 200), Cli.parse(new MergeBenchMain.Opts()).features);
+
+        // the app process's command line as AppRun builds it (an empty --streams-config included)
+        AppMain.Opts app = Cli.parse(new AppMain.Opts(), "--app", "passthrough", "--streams-config", "", "--bootstrap", "h:1",
+                "--cards", "1M", "--keyed-by-row-key", "--parent-pid", "42");
+        assertEquals("passthrough", app.app);
+        assertEquals("", app.streamsConfig);
+        assertEquals(1_000_000, app.cards);
+        assertTrue(app.keyedByRowKey);
+        assertEquals(42L, app.parentPid);
+        assertNull(app.appId);
+
+        assertEquals(2_000_000, Cli.parseLong("2M"));
+        assertEquals(2_000_000, Cli.parseLong("2_000_000"));
+        assertThrows(CommandLine.ParameterException.class, () -> Cli.parse(new StitchBench.Opts(), "--nope"));
+        assertThrows(CommandLine.ParameterException.class, () -> Cli.parse(new StitchBench.Opts(), "--logs"));
+        assertThrows(CommandLine.ParameterException.class, () -> Cli.parse(new StitchBench.Opts(), "--logs", "many"));
     }
 }
