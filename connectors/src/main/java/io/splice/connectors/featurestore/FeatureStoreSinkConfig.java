@@ -9,7 +9,7 @@ import org.apache.kafka.common.config.ConfigException;
 import java.util.List;
 import java.util.Map;
 
-/** Configuration of {@link FeatureStoreSinkConnector}; see the Sinks section of README.md for the full table. */
+/** Configuration of {@link FeatureStoreSinkConnector}; the generated table is docs/reference/connectors-config.md. */
 public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
     public static final String TARGET_STORES = "featurestore.target.stores";
     public static final String MAX_IN_FLIGHT = "featurestore.max.in.flight";
