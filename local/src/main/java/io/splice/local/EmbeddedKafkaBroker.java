@@ -7,7 +7,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 
@@ -23,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -172,10 +170,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public void createTopics(List<TopicSpec> topics) {
         List<NewTopic> newTopics = new ArrayList<>();
         for (TopicSpec t : topics) {
-            Map<String, String> cfg = new HashMap<>(t.configs());
-            cfg.putIfAbsent(TopicConfig.CLEANUP_POLICY_CONFIG,
-                    t.compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
-            newTopics.add(new NewTopic(t.name(), t.partitions(), (short) 1).configs(cfg));
+            newTopics.add(t.toNewTopic((short) 1));
         }
         try (Admin admin = admin()) {
             for (var entry : admin.createTopics(newTopics).values().entrySet()) {

@@ -9,7 +9,6 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.io.ByteArrayOutputStream;
@@ -25,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -276,10 +274,7 @@ public final class LocalCluster implements AutoCloseable {
     public void createTopics(List<TopicSpec> topics) {
         List<NewTopic> newTopics = new ArrayList<>();
         for (TopicSpec t : topics) {
-            Map<String, String> cfg = new HashMap<>(t.configs());
-            cfg.putIfAbsent(TopicConfig.CLEANUP_POLICY_CONFIG,
-                    t.compacted() ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
-            newTopics.add(new NewTopic(t.name(), t.partitions(), replicationFactor()).configs(cfg));
+            newTopics.add(t.toNewTopic(replicationFactor()));
         }
         try (Admin admin = admin()) {
             for (var entry : admin.createTopics(newTopics).values().entrySet()) {

@@ -1,5 +1,9 @@
 package io.splice.local;
 
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -34,5 +38,12 @@ public record TopicSpec(String name, int partitions, boolean compacted, Map<Stri
     /** A compacted topic. */
     public static TopicSpec compacted(String name, int partitions) {
         return new TopicSpec(name, partitions, true);
+    }
+
+    /** The Admin request for this topic with replication factor {@code replicationFactor} and its cleanup policy. */
+    public NewTopic toNewTopic(short replicationFactor) {
+        Map<String, String> cfg = new HashMap<>(configs);
+        cfg.putIfAbsent(TopicConfig.CLEANUP_POLICY_CONFIG, compacted ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
+        return new NewTopic(name, partitions, replicationFactor).configs(cfg);
     }
 }

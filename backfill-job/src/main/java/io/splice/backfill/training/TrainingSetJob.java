@@ -1,10 +1,10 @@
 package io.splice.backfill.training;
 
+import io.splice.backfill.compute.FeatureSpec;
 import io.splice.backfill.io.DayTable;
 import io.splice.backfill.io.StitchedTable;
 import io.splice.backfill.run.Fmt;
 import io.splice.core.api.FeatureDefinition;
-import io.splice.core.api.FeatureType;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.merge.SourceLabel;
 import io.splice.core.offline.OfflineColumns;
@@ -14,7 +14,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
 
@@ -199,7 +198,7 @@ public final class TrainingSetJob {
         plan.keyColumns().forEach(k -> cols.add(col(OfflineColumns.KEYS).getItem(k).as(k)));
         cols.add(timestamp_millis(col(TS_MS)).as(OfflineColumns.TS));
         cols.add(day.cast("string").as(OfflineColumns.DS));
-        features.forEach(f -> cols.add(col(f.name()).cast(sparkType(f.type())).as(f.name())));
+        features.forEach(f -> cols.add(col(f.name()).cast(FeatureSpec.sparkType(f.type())).as(f.name())));
         if (req.withSources()) {
             features.forEach(f -> cols.add(col(OfflineColumns.SOURCES).getItem(f.name()).as(TrainingSetPlan.sourceColumn(f.name()))));
         }
@@ -337,16 +336,4 @@ public final class TrainingSetJob {
         l.addAll(Arrays.asList(more));
         return l.toArray(Column[]::new);
     }
-
-    static DataType sparkType(FeatureType t) {
-        return switch (t) {
-            case BOOLEAN -> DataTypes.BooleanType;
-            case INT -> DataTypes.IntegerType;
-            case LONG -> DataTypes.LongType;
-            case FLOAT -> DataTypes.FloatType;
-            case DOUBLE -> DataTypes.DoubleType;
-            case STRING -> DataTypes.StringType;
-        };
-    }
-
 }

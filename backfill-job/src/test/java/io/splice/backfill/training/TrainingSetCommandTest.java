@@ -1,5 +1,6 @@
 package io.splice.backfill.training;
 
+import io.splice.backfill.compute.FeatureSpec;
 import io.splice.backfill.Cli;
 import io.splice.backfill.TestData;
 import io.splice.backfill.TestSpark;
@@ -165,7 +166,7 @@ class TrainingSetCommandTest {
                 DataTypes.createStructField("ts", DataTypes.TimestampType, false),
                 DataTypes.createStructField("keys", map, false)));
         for (FeatureDefinition fd : j.features()) {
-            f.add(DataTypes.createStructField(fd.name(), TrainingSetJob.sparkType(fd.type()), true));
+            f.add(DataTypes.createStructField(fd.name(), FeatureSpec.sparkType(fd.type()), true));
         }
         f.addAll(List.of(
                 DataTypes.createStructField("sources", map, false),
