@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import io.splice.core.offline.TombstoneHeaders;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -143,14 +144,70 @@ class SpliceTopologyTest {
     @Test
     void aTombstoneNamesTheRevisionItEndsAndItsTs() {
         // the offline sink files a tombstone under the day of the row it deletes (TombstoneHeaders)
+        h.advanceWallClock(Duration.ofMillis(5_000));
         h.pipe("splice.backfill.payments.v1", "r1", row("r1", Map.of("cnt", 7L, "amt", 9.0), Map.of("card_txn", card)));
+        h.advanceWallClock(Duration.ofMillis(1_000));
         h.pipe("splice.backfill.payments.v1", "r1", row("r1", Map.of("cnt", 8L, "amt", 9.0), Map.of("card_txn", card)));
+        h.advanceWallClock(Duration.ofMillis(1_000));
         h.pipe("splice.backfill.payments.v1", "r1", null);
         var out = h.raw(V1);
         assertEquals(3, out.size());
         assertNull(out.get(2).value());
         assertEquals("2", new String(out.get(2).headers().lastHeader(TombstoneHeaders.REVISION).value(), StandardCharsets.US_ASCII));
         assertEquals("1759320000000", new String(out.get(2).headers().lastHeader(TombstoneHeaders.TS).value(), StandardCharsets.US_ASCII));
+        // and when it was written: the app's clock, not the record time (event time) it inherits; so are revisions
+        assertEquals("7000", new String(out.get(2).headers().lastHeader(TombstoneHeaders.STITCHED_AT).value(), StandardCharsets.US_ASCII));
+        assertEquals(1_759_320_000_000L, out.get(2).timestamp());
+    }
+
+    @Test
+    void consistencyCountsPlantedMismatchesExactlyAndNeverChangesTheMerge() throws Exception {
+        // Given 10 rows served with cnt = i and amt = 10.0 * i; the backfill computes cnt = i except rows 0-2 (planted:
+        // off by one), amt 0.5% above the served value for rows 0-3 (within a 1% tolerance) and null for row 9
+        try (TopologyHarness t = new TopologyHarness(YAML, Map.of(SpliceStreamsConfig.CONSISTENCY_TOLERANCE, 0.01))) {
+            for (int i = 0; i < 10; i++) {
+                t.log(fullLog("r" + i, i, 10.0 * i, 0.5));
+            }
+            t.stitched(V1);
+            for (int i = 0; i < 10; i++) {
+                Map<String, Object> v = new HashMap<>();
+                v.put("cnt", i < 3 ? i + 1L : (long) i);
+                v.put("amt", i == 9 ? null : i < 4 ? 10.0 * i * 1.005 : 10.0 * i);
+                t.pipe("splice.backfill.payments.v1", "r" + i, row("r" + i, v, Map.of("card_txn", card)));
+            }
+            // a re-published equal backfill and a replayed equal log compare nothing again
+            t.pipe("splice.backfill.payments.v1", "r0", row("r0", Map.of("cnt", 1L, "amt", 0.0), Map.of("card_txn", card)));
+            t.log(fullLog("r5", 5, 50.0, 0.5));
+
+            // Then every (row, feature) pair both hold is compared once; the planted ones mismatch; risk (external) is not compared
+            assertEquals(10.0, t.counter("splice.consistency.compared", "join", "payments.v1", "feature", "cnt"));
+            assertEquals(3.0, t.counter("splice.consistency.mismatched", "join", "payments.v1", "feature", "cnt"));
+            assertEquals(10.0, t.counter("splice.consistency.compared", "join", "payments.v1", "feature", "amt"));
+            assertEquals(1.0, t.counter("splice.consistency.mismatched", "join", "payments.v1", "feature", "amt"),
+                    "within the tolerance agrees; a null against a value does not");
+            assertEquals(0.0, t.counter("splice.consistency.compared", "join", "payments.v1", "feature", "risk"));
+            // and the log-covered rows still take nothing from the backfill
+            assertTrue(t.stitched(V1).isEmpty());
+        }
+        // the same inputs with tolerance 0: the 0.5% differences are mismatches too (row 0's amt is 0 = 0)
+        try (TopologyHarness exact = new TopologyHarness(YAML, Map.of(SpliceStreamsConfig.CONSISTENCY_TOLERANCE, 0.0))) {
+            for (int i = 0; i < 4; i++) {
+                exact.log(fullLog("r" + i, i, 10.0 * i, 0.5));
+                exact.pipe("splice.backfill.payments.v1", "r" + i, row("r" + i, Map.of("cnt", (long) i, "amt", 10.0 * i * 1.005),
+                        Map.of("card_txn", card)));
+            }
+            assertEquals(3.0, exact.counter("splice.consistency.mismatched", "join", "payments.v1", "feature", "amt"));
+            assertEquals(0.0, exact.counter("splice.consistency.mismatched", "join", "payments.v1", "feature", "cnt"));
+        }
+    }
+
+    @Test
+    void aRevisionSaysWhenItWasStitchedNotWhenItsEventHappened() {
+        h.advanceWallClock(Duration.ofMillis(42_000));
+        h.log(fullLog("r1", 3, 1.0, 0.25));
+        StitchedRecord r = h.stitched(V1).get(0).value;
+        assertEquals(42_000L, r.getStitchedAt());
+        assertEquals(1_759_320_000_000L, r.getTs());
     }
 
     @Test

@@ -27,6 +27,7 @@ import org.apache.kafka.streams.test.TestRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -131,6 +132,11 @@ final class TopologyHarness implements AutoCloseable {
     static FeatureRow row(String rowKey, Map<String, Object> values, Map<String, String> hashes) {
         return FeatureRow.newBuilder().setRowKey(rowKey).setTs(1_759_320_000_000L).setKeys(Map.of("card_id", "c1"))
                 .setValues(values).setPartHashes(hashes).build();
+    }
+
+    /** Moves the app's wall clock (the driver starts it at the epoch). */
+    void advanceWallClock(Duration by) {
+        driver.advanceWallClockTime(by);
     }
 
     @Override

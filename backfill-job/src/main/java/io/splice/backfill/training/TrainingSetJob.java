@@ -74,7 +74,8 @@ public final class TrainingSetJob {
     /** Every record of the plan's offline objects, with a string {@code ds} (from the path, else from {@code ts}). */
     static Dataset<Row> readOffline(SparkSession spark, TrainingSetPlan plan) {
         spark.conf().set("spark.sql.sources.partitionColumnTypeInference.enabled", "false");
-        var reader = spark.read().format(plan.offlineFormat());
+        // objects written before a column existed (stitched_at) are read with it null, not dropped from the schema
+        var reader = spark.read().format(plan.offlineFormat()).option("mergeSchema", "true");
         if (plan.partitioned()) {
             reader = reader.option("basePath", plan.offlineRoot());
         }

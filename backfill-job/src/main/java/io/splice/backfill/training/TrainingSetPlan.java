@@ -38,7 +38,7 @@ import java.util.TreeMap;
  */
 public final class TrainingSetPlan {
     /** Columns a written-time column is looked for under, in order, when {@code --written-column} is not given. */
-    public static final List<String> WRITTEN_COLUMNS = List.of("stitched_at", "log_append_time");
+    public static final List<String> WRITTEN_COLUMNS = List.of(OfflineColumns.STITCHED_AT, "log_append_time");
 
     /** An object (file) of the offline table or of the label table. */
     public record InputObject(String path, long size, long modified, String ds) {

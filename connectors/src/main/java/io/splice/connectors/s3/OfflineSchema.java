@@ -36,6 +36,7 @@ import java.util.Set;
  * part_hashes      map&lt;string,string&gt;    part -&gt; semantic hash
  * revision         long, nullable         1, 2, ... per row (tombstone: the revision it ends; null if unknown)
  * write_time       timestamp(ms, UTC)     the Kafka record time of the revision
+ * stitched_at      timestamp(ms), null    when the app produced the revision (null: unknown)
  * is_deleted       boolean                true for a tombstone
  * kafka_partition  int                    source partition
  * kafka_offset     long                   source offset (the total order of a row's revisions)
@@ -88,6 +89,7 @@ public final class OfflineSchema {
                 .name("part_hashes").type(strMap).noDefault()
                 .name("revision").type().optional().longType()
                 .name("write_time").type(tsMillis).noDefault()
+                .name("stitched_at").type(Schema.createUnion(Schema.create(Schema.Type.NULL), tsMillis)).withDefault(null)
                 .name("is_deleted").type().booleanType().noDefault()
                 .name("kafka_partition").type().intType().noDefault()
                 .name("kafka_offset").type().longType().noDefault()
@@ -130,6 +132,16 @@ public final class OfflineSchema {
         return revision == null || ts == null ? null : new Ended(ts, revision);
     }
 
+    /** When the app produced {@code d} ({@link TombstoneHeaders#STITCHED_AT} for a tombstone); null when unknown. */
+    static Long stitchedAt(Decoded d) {
+        if (d.value() != null) {
+            long at = d.value().getStitchedAt();
+            return at > 0 ? at : null;
+        }
+        Header h = d.record().headers().lastWithName(TombstoneHeaders.STITCHED_AT);
+        return h == null ? null : TombstoneHeaders.decode(h.value());
+    }
+
     /** The row time of a revision; a tombstone takes the time of the revision it ends, else its record time. */
     static long rowTime(Decoded d, Ended ended) {
         if (d.value() != null) {
@@ -163,6 +175,7 @@ public final class OfflineSchema {
         r.put("row_key", d.rowKey());
         r.put("ts", rowTime(d, ended));
         r.put("write_time", recordTime(d));
+        r.put("stitched_at", stitchedAt(d));
         r.put("feature_version", join.version());
         r.put("kafka_partition", d.record().kafkaPartition());
         r.put("kafka_offset", d.record().kafkaOffset());

@@ -172,7 +172,9 @@ class S3OfflineSinkTaskTest {
         List<SinkRecord> log = new ArrayList<>();
         for (int i = 0; i < 25; i++) {
             long ts = DAY1 + (i < 12 ? 0 : DAY_MS) + i * 1000L;
-            log.add(TestData.sinkRecord(TOPIC, 0, i, DAY1 + i, "r" + i, TestData.payment("r" + i, "c" + i, ts, 1, i, i * 1.5)));
+            StitchedRecord v = TestData.payment("r" + i, "c" + i, ts, 1, i, i * 1.5);
+            v.setStitchedAt(i == 4 ? 0L : DAY1 + 7 * DAY_MS + i); // r4: stitched before the app set stitched_at
+            log.add(TestData.sinkRecord(TOPIC, 0, i, DAY1 + i, "r" + i, v));
         }
         Consumer consumer = new Consumer(log, config(bucket, Map.of("flush.size", "10")), S3OfflineSinkTaskTest::defaultTask);
 
@@ -192,8 +194,8 @@ class S3OfflineSinkTaskTest {
         Path first = S3Testing.download(client, bucket, folder + "ds=2025-10-01/" + TOPIC + "+0+00000000000000000000.parquet");
         MessageType schema = S3Testing.parquetSchema(first);
         assertEquals(List.of("row_key", "ts", "keys", "txn_count_1h", "txn_amount_24h", "risk_score", "segment", "is_vip",
-                "n_devices", "ratio", "sources", "feature_version", "part_hashes", "revision", "write_time", "is_deleted",
-                "kafka_partition", "kafka_offset"), schema.getFields().stream().map(f -> f.getName()).toList());
+                "n_devices", "ratio", "sources", "feature_version", "part_hashes", "revision", "write_time", "stitched_at",
+                "is_deleted", "kafka_partition", "kafka_offset"), schema.getFields().stream().map(f -> f.getName()).toList());
         assertEquals(PrimitiveTypeName.INT64, schema.getType("txn_count_1h").asPrimitiveType().getPrimitiveTypeName());
         assertEquals(PrimitiveTypeName.DOUBLE, schema.getType("txn_amount_24h").asPrimitiveType().getPrimitiveTypeName());
         assertEquals(PrimitiveTypeName.BOOLEAN, schema.getType("is_vip").asPrimitiveType().getPrimitiveTypeName());
@@ -221,6 +223,9 @@ class S3OfflineSinkTaskTest {
         assertEquals("v2", r3.get("feature_version").toString());
         assertEquals(1L, r3.get("revision"));
         assertEquals(DAY1 + 3, r3.get("write_time"));
+        // stitched_at is when the app produced the revision (not the Kafka time it inherits), null when unknown
+        assertEquals(DAY1 + 7 * DAY_MS + 3, r3.get("stitched_at"));
+        assertNull(rows.get(4).get("stitched_at"));
         assertEquals(false, r3.get("is_deleted"));
         assertEquals(3L, r3.get("kafka_offset"));
         assertEquals(2, S3Testing.rows(client, bucket, folder + "ds=2025-10-01/" + TOPIC + "+0+00000000000000000010.parquet").size());
@@ -382,6 +387,7 @@ class S3OfflineSinkTaskTest {
         SinkRecord r = TestData.sinkRecord(TOPIC, 0, offset, kafkaTime, rowKey, null);
         r.headers().addBytes(TombstoneHeaders.REVISION, TombstoneHeaders.encode(revision)); // ByteArrayConverter's view
         r.headers().addString(TombstoneHeaders.TS, Long.toString(ts));                      // a string converter's view
+        r.headers().addBytes(TombstoneHeaders.STITCHED_AT, TombstoneHeaders.encode(kafkaTime + 60_000));
         return r;
     }
 
@@ -480,6 +486,8 @@ class S3OfflineSinkTaskTest {
         assertEquals("2025-10-02", dayByOffset.get(3L));
         assertEquals(4L, byOffset.get(3L).get("revision"));
         assertEquals(DAY1 + DAY_MS + 7, byOffset.get(3L).get("ts"));
+        assertEquals(later + 60_000, byOffset.get(3L).get("stitched_at"));
+        assertNull(byOffset.get(2L).get("stitched_at"), "a tombstone without the header: unknown");
         // r9's: nothing known, the Kafka time's day and a null revision
         assertEquals("2025-10-04", dayByOffset.get(4L));
         assertNull(byOffset.get(4L).get("revision"));

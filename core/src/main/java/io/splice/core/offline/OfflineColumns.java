@@ -22,6 +22,12 @@ public final class OfflineColumns {
     public static final String REVISION = "revision";
     /** The Kafka record time of the revision (for a tombstone: of the deletion). */
     public static final String WRITE_TIME = "write_time";
+    /**
+     * When the revision was produced: the stitching app's clock as it emitted the revision (for a tombstone: the
+     * deletion), never the event time the record inherits. Null when unknown (revisions stitched before the app set
+     * it, which carry 0, and tombstones without {@link TombstoneHeaders#STITCHED_AT}). {@code splice training-set --as-of} reads it.
+     */
+    public static final String STITCHED_AT = "stitched_at";
     public static final String IS_DELETED = "is_deleted";
     /** The stitched topic's partition and offset of the record: the order of a row's revisions. */
     public static final String KAFKA_PARTITION = "kafka_partition";
@@ -31,7 +37,7 @@ public final class OfflineColumns {
 
     /** Column names a feature may not take. */
     public static final List<String> RESERVED = List.of(ROW_KEY, TS, KEYS, SOURCES, FEATURE_VERSION, PART_HASHES,
-            REVISION, WRITE_TIME, IS_DELETED, KAFKA_PARTITION, KAFKA_OFFSET);
+            REVISION, WRITE_TIME, STITCHED_AT, IS_DELETED, KAFKA_PARTITION, KAFKA_OFFSET);
 
     private OfflineColumns() {
     }

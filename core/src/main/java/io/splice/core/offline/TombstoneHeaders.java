@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
  *
  * <ul>
  *   <li>{@value #REVISION}: the revision the tombstone ends (the row's last emitted revision), decimal ASCII;</li>
- *   <li>{@value #TS}: that revision's {@code ts} (epoch milliseconds, UTC), decimal ASCII.</li>
+ *   <li>{@value #TS}: that revision's {@code ts} (epoch milliseconds, UTC), decimal ASCII;</li>
+ *   <li>{@value #STITCHED_AT}: when the app deleted the row (its clock, epoch milliseconds), decimal ASCII: the
+ *   tombstone's {@link OfflineColumns#STITCHED_AT}.</li>
  * </ul>
  * The S3 sink files the tombstone under {@code ds = } {@link OfflineColumns#ds(long) ds(ts)} with that revision and
  * {@code ts}. Without the headers it falls back to what it remembers of the row (see the S3 sink's
@@ -17,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 public final class TombstoneHeaders {
     public static final String REVISION = "splice.revision";
     public static final String TS = "splice.ts";
+    public static final String STITCHED_AT = "splice.stitched_at";
 
     private TombstoneHeaders() {
     }

@@ -1,5 +1,6 @@
 package io.splice.streams.api;
 
+import io.splice.core.merge.Consistency;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -34,6 +35,7 @@ public final class SpliceStreamsConfig extends AbstractConfig {
     public static final String THREAD_REPLACEMENT_BACKOFF_MS = "splice.thread.replacement.backoff.ms";
     public static final String THREAD_REPLACEMENT_BACKOFF_MAX_MS = "splice.thread.replacement.backoff.max.ms";
     public static final String STARTUP_TIMEOUT_MS = "splice.startup.timeout.ms";
+    public static final String CONSISTENCY_TOLERANCE = "splice.consistency.tolerance";
 
     private static final ConfigDef DEF = new ConfigDef()
             .define(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, Type.LIST, "127.0.0.1:9092", Importance.HIGH,
@@ -85,7 +87,12 @@ public final class SpliceStreamsConfig extends AbstractConfig {
                     "Longest wait before replacing a failed stream thread.")
             .define(STARTUP_TIMEOUT_MS, Type.INT, 10_000, Range.between(100, 600_000), Importance.LOW,
                     "How long splice run and splice replay wait at start for Kafka (bootstrap.servers) and the schema "
-                            + "registry to answer before they stop with one line naming the one they could not reach.");
+                            + "registry to answer before they stop with one line naming the one they could not reach.")
+            .define(CONSISTENCY_TOLERANCE, Type.DOUBLE, Consistency.DEFAULT_TOLERANCE, Range.between(0.0, 1.0), Importance.LOW,
+                    "Relative tolerance of the online/offline consistency counters (splice_consistency_*): a served "
+                            + "(log) and a computed (backfill) number of the same feature agree when they differ by at "
+                            + "most this share of the larger magnitude; 0 compares exactly. A null against a value is "
+                            + "always a mismatch. Counting never changes what is stitched.");
 
     public SpliceStreamsConfig(Map<?, ?> props) {
         super(DEF, props, false);
@@ -117,6 +124,10 @@ public final class SpliceStreamsConfig extends AbstractConfig {
 
     public int maxValueBytes() {
         return getInt(MAX_VALUE_BYTES);
+    }
+
+    public double consistencyTolerance() {
+        return getDouble(CONSISTENCY_TOLERANCE);
     }
 
     public int maxRowBytes() {

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.splice.avro.StitchedRecord;
 import io.splice.avro.json.RecordJson;
 import io.splice.core.merge.BadRecordException;
+import io.splice.core.merge.Consistency;
 import io.splice.core.merge.Emission;
 import io.splice.core.merge.JoinPlan;
 import io.splice.core.merge.MergeRules;
 import io.splice.core.merge.MergedRow;
 import io.splice.core.merge.RowState;
+import io.splice.core.merge.SourceKind;
 import io.splice.core.merge.SourceRecord;
 import io.splice.core.offline.TombstoneHeaders;
 import io.splice.core.api.DeadLetterHeaders;
@@ -44,17 +46,19 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
     private final String storeName;
     private final SpliceMetrics metrics;
     private final int maxRowBytes;
+    private final double consistencyTolerance;
     private ProcessorContext<String, StitchOutput> context;
     /** Row states as bytes: the stitcher encodes them itself so that it can check a row's size before it is written. */
     private KeyValueStore<String, byte[]> store;
     /** The key the next retention step starts from; null: the store's start. In memory only: a restart rescans. */
     private String evictionCursor;
 
-    RowStitcher(JoinPlan plan, String storeName, SpliceMetrics metrics, int maxRowBytes) {
+    RowStitcher(JoinPlan plan, String storeName, SpliceMetrics metrics, int maxRowBytes, double consistencyTolerance) {
         this.plan = plan;
         this.storeName = storeName;
         this.metrics = metrics;
         this.maxRowBytes = maxRowBytes;
+        this.consistencyTolerance = consistencyTolerance;
     }
 
     @Override
@@ -90,7 +94,13 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
         }
         long revisionBefore = state.revision();
         long tsBefore = state.lastTs(); // a tombstone names the revision it ends and that revision's ts
+        SourceRecord heldBefore = held(state, in.kind());
         Emission emission = MergeRules.apply(plan, state, in.kind(), in.topic(), in.record());
+        SourceRecord heldNow = held(state, in.kind());
+        if (heldNow != null && !heldNow.equals(heldBefore)) {
+            // a new served or computed value for the row: compare the pair once (a replayed equal record counts nothing)
+            metrics.consistency(plan.id(), Consistency.compare(plan, state.log(), state.backfill(), consistencyTolerance));
+        }
         if (state.empty() && !state.live() && state.revision() == 0) {
             store.delete(rowKey);
         } else {
@@ -129,10 +139,20 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
             RecordHeaders headers = new RecordHeaders();
             headers.add(TombstoneHeaders.REVISION, TombstoneHeaders.encode(revisionBefore));
             headers.add(TombstoneHeaders.TS, TombstoneHeaders.encode(tsBefore));
+            headers.add(TombstoneHeaders.STITCHED_AT, TombstoneHeaders.encode(context.currentSystemTimeMs()));
             context.forward(new Record<>(rowKey, new StitchOutput(null, null), record.timestamp(), headers));
         } else {
             metrics.unchanged(plan.id());
         }
+    }
+
+    /** The row's record of the log or the backfill (the two sources consistency compares); null for a bootstrap. */
+    private static SourceRecord held(RowState state, SourceKind kind) {
+        return switch (kind) {
+            case LOG -> state.log();
+            case BACKFILL -> state.backfill();
+            default -> null;
+        };
     }
 
     /** The original bytes are gone after re-keying, so the dead letter carries the source record as JSON. */

@@ -5,9 +5,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
+import io.splice.core.merge.Consistency;
 import io.splice.core.merge.SourceKind;
 import io.splice.core.merge.SourceLabel;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import java.util.concurrent.ConcurrentHashMap;
@@ -165,6 +167,23 @@ public final class SpliceMetrics {
         Gauge.builder("splice.restore.remaining.records", source, records)
                 .description("Changelog records this instance still has to restore (0 when every task is running)")
                 .register(registry);
+    }
+
+    /**
+     * Online/offline consistency of {@code join}: each feature the log and a valid backfill both hold, compared
+     * ({@code splice_consistency_compared_total}) and mismatched ({@code splice_consistency_mismatched_total}).
+     */
+    public void consistency(String join, List<Consistency.Comparison> comparisons) {
+        for (Consistency.Comparison c : comparisons) {
+            counter("splice.consistency.compared", "Feature values the log and a valid backfill both hold, compared",
+                    "join", join, "feature", c.feature()).increment();
+            Counter mismatched = counter("splice.consistency.mismatched",
+                    "Compared feature values where the log and the backfill disagree (splice.consistency.tolerance)",
+                    "join", join, "feature", c.feature());
+            if (c.mismatch()) {
+                mismatched.increment();
+            }
+        }
     }
 
     public void unchanged(String join) {

@@ -109,7 +109,8 @@ public final class TopologyParts {
             for (int i = 1; i < inputs.size(); i++) {
                 all = all.merge(inputs.get(i), Named.as("merge-" + id + "-" + i));
             }
-            KStream<String, StitchOutput> stitched = all.process(() -> new RowStitcher(plan, storeName, metrics, config.maxRowBytes()),
+            KStream<String, StitchOutput> stitched = all.process(() -> new RowStitcher(plan, storeName, metrics, config.maxRowBytes(),
+                    config.consistencyTolerance()),
                     Named.as("stitch-" + id), storeName);
             // One sink for both outcomes (the topic chosen per record): a split and two mappers per record cost more.
             String stitchedTopic = topics.stitched(plan.join());

@@ -2,6 +2,7 @@ package io.splice.streams.docs;
 
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.splice.core.merge.Consistency;
 import io.splice.core.merge.SourceKind;
 import io.splice.core.merge.SourceLabel;
 import io.splice.streams.api.SpliceStreamsConfig;
@@ -67,6 +68,8 @@ class ReferenceDocsTest {
         called.add("restoreRemaining");
         m.unchanged("J");
         called.add("unchanged");
+        m.consistency("J", List.of(Consistency.comparison("P", "F", 1.0, 2.0, 0)));
+        called.add("consistency");
         List<String> defined = Arrays.stream(SpliceMetrics.class.getDeclaredMethods())
                 .filter(x -> Modifier.isPublic(x.getModifiers()) && !Modifier.isStatic(x.getModifiers()) && x.getReturnType() == void.class)
                 .map(Method::getName).sorted().toList();
