@@ -84,6 +84,10 @@ public final class BackfillCommand extends SparkCommand implements Callable<Inte
     @Option(names = "--only-uncovered", description = "compute a part only for rows whose stitched output does not already take it from bootstrap or log")
     boolean onlyUncovered;
 
+    @Option(names = "--consistency-sample", paramLabel = "R", defaultValue = "0",
+            description = "with --only-uncovered: also compute and publish this share (0..1) of the covered rows, chosen by row key hash, so that the app counts where served and computed values disagree (splice_consistency_*); their merge is unchanged")
+    double consistencySample;
+
     @Option(names = "--stitched", paramLabel = "PATH", description = "stitched offline output (the S3 sink's prefix; default: the join's offline.s3_prefix)")
     String stitched;
 
@@ -118,7 +122,7 @@ public final class BackfillCommand extends SparkCommand implements Callable<Inte
         BackfillPlan.Builder options = BackfillPlan.builder(j, startDate, endDate)
                 .chunkSizeDays(chunkSizeDays).inputRoot(inputRoot).left(left).inputs(inputs).format(format)
                 .tsColumn(tsColumn).engine(engine).overwrite(overwrite).allowMissing(allowMissing)
-                .onlyUncovered(onlyUncovered, stitched).dryRun(dryRun);
+                .onlyUncovered(onlyUncovered, stitched).consistencySample(consistencySample).dryRun(dryRun);
         KafkaTarget.Resolved target = publish ? kafka.resolve("--publish") : null;
         if (target != null) {
             options.publish(topicPrefix, target.bootstrapServers(), target.registryUrl(), target.problem());

@@ -68,9 +68,28 @@ public final class UncoveredParts {
         return "__need_" + p.name();
     }
 
-    /** {@code left} plus one boolean column {@code __need_<part>} per part (true: not covered, compute it). */
+    /**
+     * {@code left} plus one boolean column {@code __need_<part>} per part (true: not covered, or in the consistency
+     * sample: compute it) and {@link #SAMPLED} (the row is in the consistency sample of {@code consistencySample}).
+     */
     public static Dataset<Row> needs(Dataset<Row> left, Dataset<Row> latest, List<PartDefinition> parts,
-                                     Map<String, String> hashes) {
+                                     Map<String, String> hashes, double consistencySample) {
+        Dataset<Row> needs = needs(left, latest, parts, hashes);
+        Column sampled = consistencySample > 0
+                ? RowSample.keeps(consistencySample, RowSample.CONSISTENCY_SEED, col(FeatureEngine.ROW_KEY)) : lit(false);
+        needs = needs.withColumn(SAMPLED, sampled);
+        for (PartDefinition p : parts) {
+            needs = needs.withColumn(needColumn(p), col(needColumn(p)).or(col(SAMPLED)));
+        }
+        return needs;
+    }
+
+    /** Whether a row is in the consistency sample (computed although covered). */
+    public static final String SAMPLED = "__consistency_sample";
+
+    /** {@code left} plus one boolean column {@code __need_<part>} per part (true: not covered, compute it). */
+    static Dataset<Row> needs(Dataset<Row> left, Dataset<Row> latest, List<PartDefinition> parts,
+                              Map<String, String> hashes) {
         Dataset<Row> joined = latest == null
                 ? left.withColumn("__sources", lit(null).cast(DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType)))
                         .withColumn("__part_hashes", lit(null).cast(DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType)))

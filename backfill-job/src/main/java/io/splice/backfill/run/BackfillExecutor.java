@@ -158,7 +158,7 @@ public final class BackfillExecutor {
                 Dataset<Row> leftRows = LeftRows.prepare(raw, j.rowIds(), j.keys(), plan.tsColumn());
                 if (plan.onlyUncovered()) {
                     Dataset<Row> latest = UncoveredParts.latest(spark, store.fs().getConf(), plan.stitched(), j.featureGroupName(), c.days());
-                    leftRows = UncoveredParts.needs(leftRows, latest, plan.parts(), plan.partHashes());
+                    leftRows = UncoveredParts.needs(leftRows, latest, plan.parts(), plan.partHashes(), plan.consistencySample());
                 }
                 leftRows = leftRows.persist(StorageLevel.MEMORY_AND_DISK());
                 rows = writeChunk(spark, eng, leftRows, c, staging);
@@ -220,13 +220,20 @@ public final class BackfillExecutor {
             for (PartDefinition p : parts) {
                 aggs.add(org.apache.spark.sql.functions.sum(when(col(UncoveredParts.needColumn(p)), 1).otherwise(0)));
             }
+            aggs.add(org.apache.spark.sql.functions.sum(when(col(UncoveredParts.SAMPLED), 1).otherwise(0)));
             Row r = leftRows.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new)).first();
             total = r.getLong(0);
+            boolean sampling = plan.consistencySample() > 0;
             for (int i = 0; i < parts.size(); i++) {
                 long n = r.isNullAt(i + 1) ? 0 : r.getLong(i + 1);
                 need.put(parts.get(i).name(), n);
-                out.printf("  %s: %s of %s rows need a backfill%s%n", parts.get(i).name(), Fmt.count(n), Fmt.count(total),
-                        n == 0 ? ", skipped" : "");
+                out.printf("  %s: %s of %s rows need a backfill%s%s%n", parts.get(i).name(), Fmt.count(n), Fmt.count(total),
+                        sampling ? " or are in the consistency sample" : "", n == 0 ? ", skipped" : "");
+            }
+            if (sampling) {
+                long sampled = r.isNullAt(parts.size() + 1) ? 0 : r.getLong(parts.size() + 1);
+                out.printf("  consistency sample: %s of %s rows (%s) computed whether covered or not%n", Fmt.count(sampled),
+                        Fmt.count(total), plan.consistencySample());
             }
         } else {
             total = -1; // counted from what is written

@@ -147,6 +147,7 @@ public final class BackfillPlan {
     private final Map<String, Input> partInputs;
     private final List<ChunkPlan> chunks;
     private final boolean onlyUncovered;
+    private final double consistencySample;
     private final String stitched;
     private final Publish publish;
     private final List<String> problems;
@@ -172,6 +173,7 @@ public final class BackfillPlan {
         this.partInputs = Collections.unmodifiableMap(new LinkedHashMap<>(partInputs));
         this.chunks = List.copyOf(chunks);
         this.onlyUncovered = b.onlyUncovered;
+        this.consistencySample = b.onlyUncovered ? b.consistencySample : 0;
         this.stitched = stitched;
         this.publish = publish;
         this.problems = List.copyOf(problems);
@@ -239,6 +241,14 @@ public final class BackfillPlan {
 
     public boolean onlyUncovered() {
         return onlyUncovered;
+    }
+
+    /**
+     * The share of covered rows computed and published all the same (deterministic by row key), so that the app can
+     * compare served with computed values (online/offline consistency); 0: none. Only with --only-uncovered.
+     */
+    public double consistencySample() {
+        return consistencySample;
     }
 
     /** The stitched output hole filling reads (only with --only-uncovered). */
@@ -376,6 +386,7 @@ public final class BackfillPlan {
         private boolean overwrite;
         private boolean allowMissing;
         private boolean onlyUncovered;
+        private double consistencySample;
         private String stitched;
         private boolean publish;
         private String topicPrefix = Topics.DEFAULT_PREFIX;
@@ -445,6 +456,12 @@ public final class BackfillPlan {
             return this;
         }
 
+        /** {@code --consistency-sample R}: also compute this share of the covered rows (see {@link #consistencySample()}). */
+        public Builder consistencySample(double rate) {
+            this.consistencySample = rate;
+            return this;
+        }
+
         /**
          * {@code --publish} to {@code <prefix>.backfill.<name>.<version>} via these brokers and registry;
          * {@code problem}: why the connection settings are unusable (null when they are fine).
@@ -486,6 +503,12 @@ public final class BackfillPlan {
                 }
             } else if (stitched != null) {
                 warnings.add("--stitched " + stitched + " is read only with --only-uncovered; ignored");
+            }
+            if (!(consistencySample >= 0 && consistencySample <= 1)) {
+                problems.add("--consistency-sample " + consistencySample + ": a share of rows in [0, 1] (e.g. 0.01)");
+            } else if (consistencySample > 0 && !onlyUncovered) {
+                warnings.add("--consistency-sample is read only with --only-uncovered (without it every row is computed"
+                        + " and, with --publish, compared by the app); ignored");
             }
             if (!FeatureEngine.NAMES.contains(engine.toLowerCase(Locale.ROOT))) {
                 problems.add("unknown --engine '" + engine + "' (expected " + String.join(" or ", FeatureEngine.NAMES) + ")");

@@ -1,6 +1,7 @@
 package io.splice.backfill.training;
 
 import io.splice.backfill.compute.FeatureSpec;
+import io.splice.backfill.compute.RowSample;
 import io.splice.backfill.io.DayTable;
 import io.splice.backfill.io.StitchedTable;
 import io.splice.backfill.run.Fmt;

@@ -3,6 +3,7 @@ package io.splice.backfill.cli;
 import io.splice.backfill.Cli;
 import io.splice.backfill.TestData;
 import io.splice.backfill.TestSpark;
+import io.splice.backfill.compute.RowSample;
 import io.splice.core.definitions.DefinitionsLoader;
 import io.splice.core.definitions.SemanticHasher;
 import org.apache.spark.sql.Dataset;
@@ -361,6 +362,28 @@ class BackfillCommandTest {
                 stitched2.toString()));
         assertEquals(0, r2.exit(), r2.toString());
         assertTrue(r2.out().contains("card_txn: 0 of 15 rows need a backfill, skipped"), r2.out());
+        // And --consistency-sample computes the sampled covered rows too (every part: their merge is unchanged, the
+        // app only compares), chosen by row key hash; the uncovered rows as before
+        Cli r4 = Cli.run(args(tmp.resolve("uncovered4"), "2025-10-01", "2025-10-01", "--only-uncovered", "--stitched",
+                stitched2.toString(), "--consistency-sample", "0.4"));
+        assertEquals(0, r4.exit(), r4.toString());
+        Set<String> sampled = new TreeSet<>();
+        for (int i = 0; i < ROWS_PER_DAY; i++) {
+            if (RowSample.keeps(0.4, RowSample.CONSISTENCY_SEED, "r" + i)) {
+                sampled.add("r" + i);
+            }
+        }
+        assertTrue(!sampled.isEmpty() && sampled.size() < ROWS_PER_DAY, "the sample is a strict subset: " + sampled);
+        assertTrue(r4.out().contains("consistency sample: " + sampled.size() + " of 15 rows"), r4.out());
+        Map<String, Row> x4 = output(tmp.resolve("uncovered4"));
+        Set<String> expected = new TreeSet<>(sampled);
+        for (int i = 7; i < ROWS_PER_DAY; i++) {
+            expected.add("r" + i);
+        }
+        assertEquals(expected, new TreeSet<>(x4.keySet()));
+        for (String k : sampled) {
+            assertEquals(Set.of("card_txn", "merchant_txn"), x4.get(k).getJavaMap(x4.get(k).fieldIndex("part_hashes")).keySet(), k);
+        }
         // And a stitched table without the order columns is refused with their names
         Path stitched3 = tmp.resolve("stitched3");
         spark.createDataFrame(rows, STITCHED).drop("kafka_partition", "kafka_offset")

@@ -217,12 +217,13 @@ class BackfillPlanTest {
         // When planned with a publish target that lacks settings, --only-uncovered without a stitched path, a bad engine
         BackfillPlan p = plan("2025-10-01", "2025-10-04", 2)
                 .publish("splice", null, null, "--publish needs --bootstrap-servers and --schema-registry")
-                .onlyUncovered(true, null).engine("fast").build(disk);
+                .onlyUncovered(true, null).consistencySample(1.5).engine("fast").build(disk);
 
         // Then
         assertEquals(List.of(
                 "--publish needs --bootstrap-servers and --schema-registry",
                 "--only-uncovered needs --stitched PATH (or offline.s3_prefix in the join)",
+                "--consistency-sample 1.5: a share of rows in [0, 1] (e.g. 0.01)",
                 "unknown --engine 'fast' (expected sweep or range)",
                 "left rows (data/payments_rows) is missing input partitions for 2025-10-03..2025-10-04",
                 "part card_txn (data/transactions) is missing input partitions for 2025-09-24..2025-09-30"), p.problems());
@@ -231,10 +232,13 @@ class BackfillPlanTest {
         assertTrue(p.lines().contains("  left rows: data/payments_rows [json] 2025-10-01..2025-10-04: 2 of 4 day partitions found; missing 2025-10-03..2025-10-04"),
                 p.lines().toString());
 
-        // And with --allow-missing the missing partitions are warnings
-        BackfillPlan allowed = plan("2025-10-01", "2025-10-04", 2).allowMissing(true).build(disk);
+        // And with --allow-missing the missing partitions are warnings (so is a consistency sample without --only-uncovered)
+        BackfillPlan allowed = plan("2025-10-01", "2025-10-04", 2).allowMissing(true).consistencySample(0.1).build(disk);
         assertEquals(List.of(), allowed.problems());
-        assertEquals(List.of("warning: left rows (data/payments_rows) is missing input partitions for 2025-10-03..2025-10-04",
+        assertEquals(0.0, allowed.consistencySample());
+        assertEquals(List.of("warning: --consistency-sample is read only with --only-uncovered (without it every row is computed"
+                        + " and, with --publish, compared by the app); ignored",
+                "warning: left rows (data/payments_rows) is missing input partitions for 2025-10-03..2025-10-04",
                 "warning: part card_txn (data/transactions) is missing input partitions for 2025-09-24..2025-09-30"), allowed.warningLines());
     }
 

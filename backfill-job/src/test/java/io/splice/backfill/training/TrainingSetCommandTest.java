@@ -1,9 +1,10 @@
 package io.splice.backfill.training;
 
-import io.splice.backfill.compute.FeatureSpec;
 import io.splice.backfill.Cli;
 import io.splice.backfill.TestData;
 import io.splice.backfill.TestSpark;
+import io.splice.backfill.compute.FeatureSpec;
+import io.splice.backfill.compute.RowSample;
 import io.splice.core.api.FeatureDefinition;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.definitions.DefinitionsLoader;

@@ -1,4 +1,4 @@
-package io.splice.backfill.training;
+package io.splice.backfill.compute;
 
 import org.apache.spark.sql.Column;
 
@@ -17,10 +17,14 @@ import static org.apache.spark.sql.functions.substring;
  * Deterministic sampling by row key: a row is kept when the first 15 hex digits of
  * {@code sha256("<seed>:<row_key>")}, read as a number in [0, 16^15), are below {@code rate * 16^15}. It depends on
  * the row key and the seed only, so v1 and v2 of a join (same row ids) keep the same rows, and any tool can redo it.
+ * {@code splice training-set --sample-rate} and {@code splice backfill --consistency-sample} both sample with it.
  */
 public final class RowSample {
     /** 16^15 = 2^60: the range of the hash prefix. */
     static final long RANGE = 1L << 60;
+
+    /** The seed of {@code splice backfill --consistency-sample}: the same covered rows are compared run after run. */
+    public static final long CONSISTENCY_SEED = 0;
 
     private RowSample() {
     }
