@@ -291,9 +291,8 @@ public final class TrainingSetPlan {
         return out;
     }
 
-    /** {@code s3://} as Hadoop reads it ({@code s3a://}); anything else unchanged. */
     static String s3a(String path) {
-        return path.startsWith("s3://") ? "s3a://" + path.substring(5) : path;
+        return DayTable.s3a(path);
     }
 
     /**
