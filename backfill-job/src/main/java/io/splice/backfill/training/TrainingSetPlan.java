@@ -481,6 +481,11 @@ public final class TrainingSetPlan {
         return servedFeatures;
     }
 
+    /** The features a backfill computes (not external): the ones a training/serving skew can differ in. */
+    public List<FeatureDefinition> nonExternalFeatures() {
+        return join.parts().stream().filter(p -> !p.external()).flatMap(p -> p.features().stream()).toList();
+    }
+
     public List<String> idColumns() {
         return List.copyOf(outputIdColumns);
     }
