@@ -117,9 +117,10 @@ public final class Demo {
         Path transactions = world.writeTransactions(data);
         Path left = world.writeLeftRows(data);
         world.writeBootstrapTable(o.outDir());
-        progress.step("world: %d days from %s, %d cards, %d payments, %d scoring requests (%d logged, %d to backfill), "
-                        + "outage %s..%s", o.days(), world.firstDay(), o.cards(), world.transactions().size(),
-                world.requests().size(), world.logs().size(), world.backfillRows().size(),
+        progress.step("world: %d days from %s, %d cards, %d payments, %d scoring requests (%d logged, %d to backfill, "
+                        + "%d logged ones in the consistency sample), outage %s..%s", o.days(), world.firstDay(), o.cards(),
+                world.transactions().size(), world.requests().size(), world.logs().size(), world.backfillRows().size(),
+                world.consistencySampleRows().size(),
                 world.outageStart(), world.outageEnd());
 
         Phases phases = new Phases();
