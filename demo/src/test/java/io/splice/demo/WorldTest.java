@@ -95,16 +95,7 @@ class WorldTest {
             assertEquals(List.of("ds=2025-10-04", "ds=2025-10-05", "ds=2025-10-06", "ds=2025-10-07"),
                     s.map(p -> p.getFileName().toString()).sorted().toList());
         }
-        long lines;
-        try (Stream<Path> s = Files.walk(left)) {
-            lines = s.filter(Files::isRegularFile).mapToLong(p -> {
-                try {
-                    return Files.readAllLines(p).size();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).sum();
-        }
+        long lines = lines(left);
         // (the rows no log covers, plus the consistency sample of logged rows)
         assertEquals(w.backfillRows().size() + w.consistencySampleRows().size(), lines);
         assertTrue(Files.readString(left.resolve("ds=2025-10-05/part-00000.jsonl")).contains("\"request_id\":\"req-"));
@@ -135,16 +126,7 @@ class WorldTest {
         assertTrue(expected.get("declined_count_24h")[1] > 0 && expected.get("txn_count_1h")[1] == 0);
         // labels: 95 % of the requests, filed by the day they became known (up to three days late)
         Path labels = w.writeLabels(dir);
-        long lines;
-        try (Stream<Path> s = Files.walk(labels)) {
-            lines = s.filter(Files::isRegularFile).mapToLong(p -> {
-                try {
-                    return Files.readAllLines(p).size();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).sum();
-        }
+        long lines = lines(labels);
         assertEquals(w.labelledRequests().size(), lines);
         assertTrue(lines > w.requests().size() * 0.9 && lines < w.requests().size());
     }
@@ -155,5 +137,18 @@ class WorldTest {
         assertThrows(IllegalArgumentException.class, () -> new World.Settings(3, 0, 10, 2, LocalDate.now(), 1));
         assertThrows(IllegalArgumentException.class, () -> new World.Settings(3, 10, 0, 2, LocalDate.now(), 1));
         assertThrows(IllegalArgumentException.class, () -> new World.Settings(3, 10, 10, 19, LocalDate.now(), 1));
+    }
+
+    /** The lines of every file under {@code root}. */
+    private static long lines(Path root) throws java.io.IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.readAllLines(p).size();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).sum();
+        }
     }
 }

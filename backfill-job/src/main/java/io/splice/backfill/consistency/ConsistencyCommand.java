@@ -1,5 +1,6 @@
 package io.splice.backfill.consistency;
 
+import io.splice.backfill.cli.OfflineTableRange;
 import io.splice.backfill.cli.SparkCommand;
 import io.splice.backfill.io.DayTable;
 import io.splice.backfill.io.Sessions;
@@ -8,6 +9,7 @@ import io.splice.core.api.JoinDefinition;
 import io.splice.core.merge.Consistency;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -34,24 +36,8 @@ import java.util.concurrent.Callable;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:reported", "1:failed", "2:bad arguments, definitions or missing inputs"})
 public final class ConsistencyCommand extends SparkCommand implements Callable<Integer> {
-    @Option(names = "--definitions", paramLabel = "FILE", description = "joins.yaml")
-    java.nio.file.Path definitions;
-
-    @Option(names = "--join", paramLabel = "NAME")
-    String join;
-
-    @Option(names = "--version", paramLabel = "V")
-    String version;
-
-    @Option(names = "--start-date", paramLabel = "YYYY-MM-DD", description = "first day (UTC) of the rows' ts, inclusive")
-    LocalDate startDate;
-
-    @Option(names = "--end-date", paramLabel = "YYYY-MM-DD", description = "last day (UTC) of the rows' ts, inclusive")
-    LocalDate endDate;
-
-    @Option(names = "--offline", paramLabel = "PATH",
-            description = "the offline table: the S3 sink's prefix (its <name>_<version> folder is used) or the folder itself; s3a://, s3:// or a path (default: the join's offline.s3_prefix)")
-    String offline;
+    @Mixin
+    OfflineTableRange range = new OfflineTableRange();
 
     @Option(names = "--backfill", paramLabel = "PATH", description = "the backfill's --output (its <name>_<version> folder is used)")
     String backfill;
@@ -74,11 +60,9 @@ public final class ConsistencyCommand extends SparkCommand implements Callable<I
         PrintWriter o = out();
         PrintWriter e = err();
         List<String> problems = new ArrayList<>();
-        if (definitions == null) problems.add("missing --definitions");
-        if (join == null) problems.add("missing --join");
-        if (version == null) problems.add("missing --version");
-        if (startDate == null) problems.add("missing --start-date");
-        if (endDate == null) problems.add("missing --end-date");
+        range.missing().forEach(m -> problems.add("missing " + m));
+        LocalDate startDate = range.startDate;
+        LocalDate endDate = range.endDate;
         if (backfill == null) problems.add("missing --backfill (the backfill's --output)");
         if (startDate != null && endDate != null && endDate.isBefore(startDate)) {
             problems.add("--end-date " + endDate + " is before --start-date " + startDate);
@@ -90,13 +74,13 @@ public final class ConsistencyCommand extends SparkCommand implements Callable<I
             problems.add("--examples " + examples + ": a count >= 0");
         }
         JoinDefinition j = null;
-        if (definitions != null && join != null && version != null) {
-            j = loadJoin(definitions, join, version);
+        if (range.definitions != null && range.join != null && range.version != null) {
+            j = loadJoin(range.definitions, range.join, range.version);
             if (j == null) {
                 return 2; // loadJoin printed why
             }
         }
-        String offlineRoot = offline != null ? offline : j != null && j.offline() != null ? j.offline().s3Prefix() : null;
+        String offlineRoot = range.offline != null ? range.offline : j != null && j.offline() != null ? j.offline().s3Prefix() : null;
         if (offlineRoot == null && j != null) {
             problems.add("missing --offline (join " + j.id() + " names no offline.s3_prefix)");
         }

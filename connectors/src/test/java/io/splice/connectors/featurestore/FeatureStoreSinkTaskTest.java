@@ -161,11 +161,7 @@ class FeatureStoreSinkTaskTest {
         assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
         assertTrue(endpoint.injectedFaults() > n / 4, "faults were injected: " + endpoint.injectedFaults());
         assertEquals(endpoint.injectedFaults(), task.stats().retries.get());
-        Map<TopicPartition, OffsetAndMetadata> committed = task.preCommit(Map.of(new TopicPartition(TOPIC, 0),
-                new OffsetAndMetadata(0), new TopicPartition(TOPIC, 1), new OffsetAndMetadata(0), new TopicPartition(TOPIC, 2),
-                new OffsetAndMetadata(0)));
-        assertEquals(List.of(400L, 400L, 400L), List.of(committed.get(new TopicPartition(TOPIC, 0)).offset(),
-                committed.get(new TopicPartition(TOPIC, 1)).offset(), committed.get(new TopicPartition(TOPIC, 2)).offset()));
+        assertEquals(List.of(400L, 400L, 400L), committedOfThreePartitions(task));
     }
 
     @Test
@@ -295,11 +291,7 @@ class FeatureStoreSinkTaskTest {
         }
         // and every offset, covered ones included, is committable; nothing went to the DLQ
         assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
-        Map<TopicPartition, OffsetAndMetadata> committed = task.preCommit(Map.of(new TopicPartition(TOPIC, 0),
-                new OffsetAndMetadata(0), new TopicPartition(TOPIC, 1), new OffsetAndMetadata(0), new TopicPartition(TOPIC, 2),
-                new OffsetAndMetadata(0)));
-        assertEquals(List.of(400L, 400L, 400L), List.of(committed.get(new TopicPartition(TOPIC, 0)).offset(),
-                committed.get(new TopicPartition(TOPIC, 1)).offset(), committed.get(new TopicPartition(TOPIC, 2)).offset()));
+        assertEquals(List.of(400L, 400L, 400L), committedOfThreePartitions(task));
     }
 
     @Test
@@ -408,5 +400,16 @@ class FeatureStoreSinkTaskTest {
             assertEquals("2", endpoint.record("payments_v2", "c2").orElseThrow().get("txn_count_1h"));
             assertEquals(2L, task.preCommit(current(2)).get(new TopicPartition(TOPIC, 0)).offset());
         }
+    }
+
+    /** What preCommit allows to commit of partitions 0, 1 and 2. */
+    private static List<Long> committedOfThreePartitions(FeatureStoreSinkTask task) {
+        Map<TopicPartition, OffsetAndMetadata> current = new HashMap<>();
+        for (int p = 0; p < 3; p++) {
+            current.put(new TopicPartition(TOPIC, p), new OffsetAndMetadata(0));
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = task.preCommit(current);
+        return List.of(committed.get(new TopicPartition(TOPIC, 0)).offset(), committed.get(new TopicPartition(TOPIC, 1)).offset(),
+                committed.get(new TopicPartition(TOPIC, 2)).offset());
     }
 }
