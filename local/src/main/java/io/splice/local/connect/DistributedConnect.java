@@ -87,7 +87,8 @@ public final class DistributedConnect implements AutoCloseable {
 
     private DistributedConnect(Builder b) {
         this.settings = b;
-        this.classpath = b.classpath != null ? b.classpath : System.getProperty("java.class.path");
+        String cp = b.classpath != null ? b.classpath : System.getProperty("java.class.path");
+        this.classpath = b.metricsAgent != null ? withoutPrometheusClient(cp) : cp;
         try {
             this.root = Files.createTempDirectory(ROOT_PREFIX);
         } catch (IOException e) {
@@ -99,6 +100,16 @@ public final class DistributedConnect implements AutoCloseable {
         }
         this.shutdownHook = new Thread(this::destroyAllForcibly, "splice-connect-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /**
+     * The class path without the Prometheus Java client's jars: the JMX exporter agent brings its own version of those
+     * classes, and a different one on the class path (e.g. the stitching app's) wins and breaks the agent.
+     */
+    static String withoutPrometheusClient(String classpath) {
+        return java.util.Arrays.stream(classpath.split(java.io.File.pathSeparator))
+                .filter(e -> !Path.of(e).getFileName().toString().startsWith("prometheus-metrics-"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
     /** A builder for workers against {@code bootstrapServers}: 2 workers, RF 1, this JVM's class path. */
