@@ -108,7 +108,11 @@ public final class DistributedConnect implements AutoCloseable {
      */
     static String withoutPrometheusClient(String classpath) {
         return java.util.Arrays.stream(classpath.split(java.io.File.pathSeparator))
-                .filter(e -> !Path.of(e).getFileName().toString().startsWith("prometheus-metrics-"))
+                .filter(e -> !e.isBlank())
+                .filter(e -> {
+                    Path name = Path.of(e).getFileName();
+                    return name == null || !name.toString().startsWith("prometheus-metrics-");
+                })
                 .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
