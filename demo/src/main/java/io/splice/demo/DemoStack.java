@@ -7,6 +7,7 @@ import io.splice.core.api.Topics;
 import io.splice.local.LocalStack;
 import io.splice.local.TopicSpec;
 import io.splice.local.connect.ConnectWorker;
+import io.splice.local.connect.DistributedConnect;
 import io.splice.local.featurestore.FeatureGroupSpec;
 import io.splice.local.featurestore.FeatureStoreEndpoint;
 import io.splice.local.s3.S3Endpoint;
@@ -48,18 +49,22 @@ public final class DemoStack implements AutoCloseable {
     private final Topics topics;
     private final int partitions;
     private final int brokers;
+    private final int connectWorkers;
     private LocalStack kafka;
     private S3Endpoint s3;
     private FeatureStoreEndpoint featureStore;
     private volatile CompletableFuture<ConnectWorker> connect;
+    /** Set instead of {@link #connect} when the stack runs distributed Connect worker processes. */
+    private volatile CompletableFuture<DistributedConnect> distributedConnect;
     private S3Client s3Client;
     private volatile boolean closed;
 
-    private DemoStack(Definitions definitions, Topics topics, int partitions, int brokers) {
+    private DemoStack(Definitions definitions, Topics topics, int partitions, int brokers, int connectWorkers) {
         this.definitions = definitions;
         this.topics = topics;
         this.partitions = partitions;
         this.brokers = brokers;
+        this.connectWorkers = connectWorkers;
     }
 
     /**
@@ -78,8 +83,18 @@ public final class DemoStack implements AutoCloseable {
      */
     public static DemoStack start(Definitions definitions, Path definitionsFile, Topics topics, int partitions,
                                   int brokers, Progress progress) {
-        DemoStack stack = start(definitions, definitionsFile, topics, partitions, brokers, progress, s -> { });
-        stack.connect();
+        return start(definitions, definitionsFile, topics, partitions, brokers, 0, progress);
+    }
+
+    /**
+     * As above with {@code connectWorkers} Kafka Connect workers in distributed mode, each a separate process
+     * ({@link DistributedConnect}; internal topics with the stack's RF, one task per partition); 0 runs one standalone
+     * worker in this JVM instead.
+     */
+    public static DemoStack start(Definitions definitions, Path definitionsFile, Topics topics, int partitions,
+                                  int brokers, int connectWorkers, Progress progress) {
+        DemoStack stack = start(definitions, definitionsFile, topics, partitions, brokers, connectWorkers, progress, s -> { });
+        stack.awaitConnect();
         return stack;
     }
 
@@ -96,10 +111,18 @@ public final class DemoStack implements AutoCloseable {
     /** As above with {@code brokers} Kafka brokers (see {@link #start(Definitions, Path, Topics, int, int, Progress)}). */
     public static DemoStack start(Definitions definitions, Path definitionsFile, Topics topics, int partitions,
                                   int brokers, Progress progress, java.util.function.Consumer<DemoStack> onKafka) {
+        return start(definitions, definitionsFile, topics, partitions, brokers, 0, progress, onKafka);
+    }
+
+    private static DemoStack start(Definitions definitions, Path definitionsFile, Topics topics, int partitions,
+                                   int brokers, int connectWorkers, Progress progress, java.util.function.Consumer<DemoStack> onKafka) {
         if (brokers < 1) {
             throw new IllegalArgumentException("brokers must be >= 1: " + brokers);
         }
-        DemoStack stack = new DemoStack(definitions, topics, partitions, brokers);
+        if (connectWorkers < 0) {
+            throw new IllegalArgumentException("connect workers must be >= 0: " + connectWorkers);
+        }
+        DemoStack stack = new DemoStack(definitions, topics, partitions, brokers, connectWorkers);
         CompletableFuture<LocalStack> kafka = CompletableFuture.supplyAsync(() -> LocalStack.builder()
                 .withKafkaCluster(brokers).withSchemaRegistry().withTopics(stack.topicSpecs().toArray(TopicSpec[]::new)).start());
         try {
@@ -124,6 +147,10 @@ public final class DemoStack implements AutoCloseable {
             }
             progress.step("Kafka %s, schema registry %s", stack.kafka.bootstrapServers(), stack.kafka.schemaRegistryUrl());
             onKafka.accept(stack);
+            if (connectWorkers > 0) {
+                stack.distributedConnect = CompletableFuture.supplyAsync(() -> stack.startDistributedConnect(definitionsFile, progress));
+                return stack;
+            }
             stack.connect = CompletableFuture.supplyAsync(() -> {
                 ConnectWorker w = stack.started(ConnectWorker.start(stack.kafka.bootstrapServers(), Map.of(
                         "offset.flush.interval.ms", "500")));
@@ -150,6 +177,25 @@ public final class DemoStack implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** N worker processes of this JVM's class path (the sinks found by service_load), both connectors created by REST. */
+    private DistributedConnect startDistributedConnect(Path definitionsFile, Progress progress) {
+        DistributedConnect dc = started(DistributedConnect.builder(kafka.bootstrapServers()).workers(connectWorkers)
+                .replicationFactor(replicationFactor()).workerConfig(Map.of("offset.flush.interval.ms", "500")).start());
+        Map<String, String> s3Config = new LinkedHashMap<>(s3ConnectorConfig(definitionsFile));
+        Map<String, String> fsConfig = new LinkedHashMap<>(featureStoreConnectorConfig(definitionsFile));
+        // one task per partition, spread over the workers
+        s3Config.put("tasks.max", Integer.toString(partitions));
+        fsConfig.put("tasks.max", Integer.toString(partitions));
+        dc.putConnector(S3_CONNECTOR, s3Config);
+        dc.putConnector(FS_CONNECTOR, fsConfig);
+        dc.awaitRunning(S3_CONNECTOR, Duration.ofSeconds(120));
+        dc.awaitRunning(FS_CONNECTOR, Duration.ofSeconds(120));
+        progress.step("Kafka Connect: %d distributed workers (%s) with %s and %s", connectWorkers,
+                dc.workerIds().stream().map(dc::restUrl).map(URI::toString).collect(java.util.stream.Collectors.joining(" ")),
+                S3_CONNECTOR, FS_CONNECTOR);
+        return dc;
     }
 
     /** Waits until the connector and its tasks run; gives up at once when the stack is being stopped. */
@@ -294,10 +340,32 @@ public final class DemoStack implements AutoCloseable {
         return featureStore;
     }
 
-    /** The Connect worker, once it and both connectors run (waits for them). */
+    /** The in-JVM Connect worker, once it and both connectors run (waits for them); not with distributed workers. */
     public ConnectWorker connect() {
+        if (connect == null) {
+            throw new IllegalStateException("the stack runs " + connectWorkers + " distributed Connect workers: see distributedConnect()");
+        }
+        return join(connect);
+    }
+
+    /** The distributed Connect worker processes (with {@code connectWorkers > 0}), once both connectors run. */
+    public java.util.Optional<DistributedConnect> distributedConnect() {
+        return distributedConnect == null ? java.util.Optional.empty() : java.util.Optional.of(join(distributedConnect));
+    }
+
+    /** Waits until Connect (in-JVM or distributed) and both connectors run. */
+    public void awaitConnect() {
+        connectRestUrl();
+    }
+
+    /** The REST URL of the in-JVM worker, or of the first distributed worker (any worker answers for the group). */
+    public URI connectRestUrl() {
+        return distributedConnect().map(dc -> dc.restUrl(dc.workerIds().get(0))).orElseGet(() -> connect().restUrl());
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
         try {
-            return connect.join();
+            return f.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : e;
         }
@@ -314,7 +382,7 @@ public final class DemoStack implements AutoCloseable {
         m.put("schema.registry.url", schemaRegistryUrl());
         m.put("s3.endpoint", s3.endpoint().toString());
         m.put("featurestore.endpoint", featureStore.endpoint().toString());
-        m.put("connect.rest.url", connect().restUrl().toString());
+        m.put("connect.rest.url", connectRestUrl().toString());
         return m;
     }
 
@@ -324,7 +392,7 @@ public final class DemoStack implements AutoCloseable {
      */
     @Override
     public void close() {
-        CompletableFuture<ConnectWorker> c = connect;
+        CompletableFuture<?> c = connect != null ? connect : distributedConnect;
         boolean wasClosed = closed;
         closed = true; // a Connect start in progress stops waiting for its connectors
         if (c != null && !wasClosed) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -48,6 +49,15 @@ public final class StackSession implements AutoCloseable {
      * processes, topics get RF min(3, brokers) and {@code app.properties} says so.
      */
     public static StackSession start(Path definitions, Path dir, int partitions, int brokers, Progress progress) throws IOException {
+        return start(definitions, dir, partitions, brokers, 0, progress);
+    }
+
+    /**
+     * As above with {@code connectWorkers} distributed Connect worker processes (0: one standalone worker in this JVM);
+     * {@link #command(String)} can kill and restart them.
+     */
+    public static StackSession start(Path definitions, Path dir, int partitions, int brokers, int connectWorkers,
+                                     Progress progress) throws IOException {
         boolean own = dir == null;
         Path d = own ? Files.createTempDirectory("splice-stack-") : Files.createDirectories(dir);
         try {
@@ -60,7 +70,7 @@ public final class StackSession implements AutoCloseable {
             }
             defs = defs.toAbsolutePath();
             Definitions parsed = DefinitionsLoader.load(defs, Topics.defaults());
-            DemoStack stack = DemoStack.start(parsed, defs, Topics.defaults(), partitions, brokers, progress);
+            DemoStack stack = DemoStack.start(parsed, defs, Topics.defaults(), partitions, brokers, connectWorkers, progress);
             Path props = d.resolve("app.properties");
             StackSession s = new StackSession(stack, d, defs, props, own);
             Files.writeString(props, s.appProperties());
@@ -125,6 +135,15 @@ public final class StackSession implements AutoCloseable {
         b.append(String.format(Locale.ROOT, "  %-24s %s  (connectors %s, %s on %s)%n", "Kafka Connect REST",
                 e.get("connect.rest.url"), DemoStack.S3_CONNECTOR, DemoStack.FS_CONNECTOR,
                 defs.joins().stream().map(stack.topics()::stitched).collect(Collectors.joining(", "))));
+        stack.distributedConnect().ifPresent(dc -> {
+            b.append(String.format(Locale.ROOT, "  %-24s %d distributed workers (group %s), internal topics RF %d%n",
+                    "Connect workers", dc.workerIds().size(), "splice-connect", stack.replicationFactor()));
+            for (int id : dc.workerIds()) {
+                b.append(String.format(Locale.ROOT, "  %-24s %s  pid %s, log %s%n", "  worker " + id, dc.restUrl(id),
+                        dc.process(id).map(p -> Long.toString(p.pid())).orElse("-"), dc.logFile(id)));
+            }
+            b.append(String.format(Locale.ROOT, "  %-24s type `connect kill N`, `connect stop N`, `connect restart N` or `status`, then Enter%n", ""));
+        });
         b.append(String.format(Locale.ROOT, "  %-24s %s%n", "Definitions", definitionsFile));
         b.append("\n").append(appProperties.toString()).append(":\n");
         appProperties().lines().filter(l -> !l.startsWith("#")).forEach(l -> b.append("  ").append(l).append('\n'));
@@ -155,12 +174,15 @@ public final class StackSession implements AutoCloseable {
      * {@code status}. Returns what to print.
      */
     public String command(String line) {
+        String[] words = line.trim().split("\\s+");
+        if (words[0].equals("connect")) {
+            return connectCommand(words);
+        }
         var cluster = stack.cluster();
         if (cluster.isEmpty()) {
             return "one in-JVM broker: start with --brokers 3 to kill and restart brokers";
         }
         var c = cluster.get();
-        String[] words = line.trim().split("\\s+");
         try {
             switch (words[0]) {
                 case "status" -> {
@@ -169,6 +191,8 @@ public final class StackSession implements AutoCloseable {
                         b.append(String.format(Locale.ROOT, "node %d %s %s%n", id, c.bootstrapServers(id),
                                 c.process(id).map(p -> "running, pid " + p.pid()).orElse("down")));
                     }
+                    stack.distributedConnect().ifPresent(dc -> dc.workerIds().forEach(id -> b.append(String.format(Locale.ROOT,
+                            "connect worker %d %s %s%n", id, dc.restUrl(id), dc.process(id).map(p -> "running, pid " + p.pid()).orElse("down")))));
                     return b.toString().stripTrailing();
                 }
                 case "kill", "stop", "restart" -> {
@@ -192,11 +216,41 @@ public final class StackSession implements AutoCloseable {
                     return "";
                 }
                 default -> {
-                    return "commands: kill N, stop N, restart N, status";
+                    return "commands: kill N, stop N, restart N, status; connect kill|stop|restart N";
                 }
             }
         } catch (NumberFormatException e) {
             return "not a node id: " + words[1];
+        } catch (RuntimeException e) {
+            return "failed: " + e.getMessage();
+        }
+    }
+
+    /** {@code connect kill|stop|restart N}: a fault of distributed Connect worker N (its tasks move to the others). */
+    private String connectCommand(String[] words) {
+        var distributed = stack.distributedConnect();
+        if (distributed.isEmpty()) {
+            return "one in-JVM Connect worker: start with --connect-workers 2 to kill and restart workers";
+        }
+        var dc = distributed.get();
+        if (words.length != 3 || !List.of("kill", "stop", "restart").contains(words[1])) {
+            return "usage: connect kill|stop|restart N (N one of " + dc.workerIds() + ")";
+        }
+        try {
+            int id = Integer.parseInt(words[2]);
+            if (!dc.workerIds().contains(id)) {
+                return "no Connect worker " + id + " (workers " + dc.workerIds() + ")";
+            }
+            long t0 = System.nanoTime();
+            switch (words[1]) {
+                case "kill" -> dc.kill(id);
+                case "stop" -> dc.stop(id);
+                default -> dc.restart(id);
+            }
+            return String.format(Locale.ROOT, "connect worker %d: %s (%d ms)", id,
+                    words[1].equals("restart") ? "healthy again" : "down", (System.nanoTime() - t0) / 1_000_000);
+        } catch (NumberFormatException e) {
+            return "not a worker id: " + words[2];
         } catch (RuntimeException e) {
             return "failed: " + e.getMessage();
         }

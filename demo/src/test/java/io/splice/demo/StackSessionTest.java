@@ -64,12 +64,14 @@ class StackSessionTest {
     }
 
     @Test
-    void withThreeBrokersEveryTopicIsReplicatedThreeTimesAndTheSinksRun() throws Exception {
-        java.util.List<ProcessHandle> nodes;
-        // Given `splice stack --brokers 3`
-        try (StackSession session = StackSession.start(null, null, 2, 3, Progress.silent())) {
+    void withThreeBrokersAndTwoConnectWorkersEveryTopicIsReplicatedThreeTimesAndTheSinksRunDistributed() throws Exception {
+        java.util.List<ProcessHandle> processes = new java.util.ArrayList<>();
+        // Given `splice stack --brokers 3 --connect-workers 2`
+        try (StackSession session = StackSession.start(null, null, 2, 3, 2, Progress.silent())) {
             io.splice.local.LocalCluster cluster = session.stack().cluster().orElseThrow();
-            nodes = cluster.nodeIds().stream().map(id -> cluster.process(id).orElseThrow()).toList();
+            io.splice.local.connect.DistributedConnect workers = session.stack().distributedConnect().orElseThrow();
+            cluster.nodeIds().forEach(id -> processes.add(cluster.process(id).orElseThrow()));
+            workers.workerIds().forEach(id -> processes.add(workers.process(id).orElseThrow()));
 
             // Then app.properties asks `splice run` for RF 3 on a 3-broker cluster
             Properties app = new Properties();
@@ -85,16 +87,24 @@ class StackSessionTest {
                 }
             }
 
-            // and both sinks run in Connect against the cluster, with a dead-letter queue of RF 3
+            // and both sinks run on the two Connect workers against the cluster, with a dead-letter queue of RF 3 and
+            // Connect's internal topics of RF 3
             HttpClient http = HttpClient.newHttpClient();
-            URI rest = session.stack().connect().restUrl();
+            URI rest = session.stack().connectRestUrl();
             for (String c : new String[]{DemoStack.S3_CONNECTOR, DemoStack.FS_CONNECTOR}) {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(rest.resolve("/connectors/" + c + "/status")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertTrue(r.body().contains("\"state\":\"RUNNING\""), r.body());
+                assertEquals(2, workers.taskWorkers(c).size(), "one task per partition: " + r.body());
             }
             assertEquals("3", session.stack().s3ConnectorConfig(session.definitionsFile())
                     .get("errors.deadletterqueue.topic.replication.factor"));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", app.getProperty("bootstrap.servers")))) {
+                for (var d : admin.describeTopics(java.util.List.of("splice-connect-configs", "splice-connect-offsets", "splice-connect-status"))
+                        .allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                    d.partitions().forEach(p -> assertEquals(3, p.replicas().size(), d.name() + " " + p));
+                }
+            }
 
             // and the printout names each node with its pid
             String text = session.describe();
@@ -109,10 +119,19 @@ class StackSessionTest {
             assertTrue(session.command("restart 2").startsWith("node 2: back in the cluster"));
             assertTrue(cluster.isRunning(2));
             assertTrue(session.command("kill 7").startsWith("no node 7"));
+
+            // and a Connect worker killed by command leaves the connectors to the other, and comes back
+            assertTrue(text.contains(workers.restUrl(2) + "  pid " + workers.process(2).orElseThrow().pid()), text);
+            assertTrue(session.command("connect kill 2").startsWith("connect worker 2: down"), "connect kill 2");
+            assertFalse(workers.isRunning(2));
+            assertTrue(session.command("connect restart 2").startsWith("connect worker 2: healthy again"), "connect restart 2");
+            processes.add(workers.process(2).orElseThrow());
+            workers.awaitRunning(DemoStack.S3_CONNECTOR, java.time.Duration.ofSeconds(120));
+            workers.awaitRunning(DemoStack.FS_CONNECTOR, java.time.Duration.ofSeconds(120));
         }
-        // When it is stopped, Then no broker process is left
-        for (ProcessHandle p : nodes) {
-            assertFalse(p.isAlive(), "node " + p.pid());
+        // When it is stopped, Then no broker or Connect worker process is left
+        for (ProcessHandle p : processes) {
+            assertFalse(p.isAlive(), "process " + p.pid());
         }
     }
 }

@@ -12,6 +12,9 @@ import io.splice.core.definitions.DefinitionsLoader;
 import io.splice.core.definitions.SemanticHasher;
 import io.splice.local.SpliceStackExtension;
 import io.splice.local.StackEndpoints;
+import io.splice.local.connect.DistributedConnect;
+import io.splice.local.featurestore.FeatureGroupSpec;
+import io.splice.local.featurestore.FeatureStoreEndpoint;
 import io.splice.streams.api.SpliceStreamsConfig;
 import io.splice.streams.runtime.SpliceRuntime;
 import io.splice.testing.Http;
@@ -42,8 +45,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 18.3: the real Prometheus server (Debian's package) on 127.0.0.1 scrapes a running {@code splice run} every
- * second during a short workload (good logs and undecodable ones) and evaluates deploy/prometheus/splice-rules.yaml.
+ * Issue 18.3: the real Prometheus server (Debian's package) on 127.0.0.1 scrapes a running {@code splice run} and a
+ * Kafka Connect worker process (the Feature Store sink on the stitched topic, metrics through the JMX exporter agent
+ * with deploy/prometheus/connect-jmx-exporter.yaml, job splice-connect) every second during a short workload (good
+ * logs and undecodable ones) and evaluates deploy/prometheus/splice-rules.yaml.
  * Every PromQL expression of the rules and of deploy/grafana/splice.json then evaluates without error, every rule is
  * healthy in Prometheus' own rule evaluation, and the core panels of the dashboard return data.
  */
@@ -56,6 +61,7 @@ class PrometheusServerTest {
                 row_ids: [request_id]
                 keys: [card_id]
                 bootstrap_from_log: true
+                online: {feature_group: payments_v1, record_identifier: card_id}
                 parts:
                   - name: risk_ext
                     external: true
@@ -64,9 +70,11 @@ class PrometheusServerTest {
             """;
 
     /** The dashboard's panels that must show data after the workload (the rest may be empty, e.g. thread failures). */
+    static final String SINK = "featurestore-online";
+
     static final Set<String> CORE_PANELS = Set.of("Records in by source", "Stitched out", "Dead letters by reason",
             "Coverage by source", "Consumer lag (max per instance)", "State rows", "State bytes", "Process latency (avg)",
-            "Instances up and ready");
+            "Instances up and ready", "Sink records sent", "Sink dead letters and retries", "Sink put time");
 
     @Test
     void everyExpressionOfTheRulesAndTheDashboardEvaluatesAgainstARealScrape(StackEndpoints stack) throws Exception {
@@ -86,12 +94,20 @@ class PrometheusServerTest {
         props.put("commit.interval.ms", 100);
         props.put("state.dir", Files.createDirectories(work.resolve("state")).toAbsolutePath().toString());
         HttpSchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.schemaRegistryUrl());
-        try (SpliceRuntime app = new SpliceRuntime(defs, new SpliceStreamsConfig(props)).start();
+        try (FeatureStoreEndpoint featureStore = FeatureStoreEndpoint.start();
+             DistributedConnect connect = DistributedConnect.builder(stack.bootstrapServers()).workers(1)
+                     .groupId(prefix + "-connect").metricsAgent(Path.of("target/jmx-exporter/jmx_prometheus_javaagent.jar"),
+                             Tools.RULES_DIR.resolve("connect-jmx-exporter.yaml")).start();
+             SpliceRuntime app = new SpliceRuntime(defs, new SpliceStreamsConfig(props)).start();
              KafkaProducer<String, FetchLog> logs = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()),
                      new StringSerializer(), new SpliceAvroSerializer<>(registry));
              KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Kafka.producerProps(stack.bootstrapServers()),
                      new StringSerializer(), new ByteArraySerializer())) {
             await().atMost(Duration.ofSeconds(90)).until(() -> app.streams().state() == KafkaStreams.State.RUNNING);
+            featureStore.createFeatureGroup(FeatureGroupSpec.of("payments_v1", "card_id", "EventTime"));
+            connect.putConnector(SINK, featureStoreSink(stack, topics, defs, featureStore));
+            connect.awaitRunning(SINK, Duration.ofSeconds(90));
+            int connectMetrics = connect.metricsUrl(1).orElseThrow().getPort();
             Path config = work.resolve("prometheus.yml");
             Files.writeString(config, """
                     global: {scrape_interval: 1s, evaluation_interval: 1s}
@@ -99,7 +115,9 @@ class PrometheusServerTest {
                     scrape_configs:
                       - job_name: splice
                         static_configs: [{targets: ['127.0.0.1:%d']}]
-                    """.formatted(Tools.RULES.toAbsolutePath(), app.metricsPort()));
+                      - job_name: splice-connect
+                        static_configs: [{targets: ['127.0.0.1:%d']}]
+                    """.formatted(Tools.RULES.toAbsolutePath(), app.metricsPort(), connectMetrics));
             try (PrometheusServer prometheus = PrometheusServer.start(config, work)) {
                 // a short workload: 3 rounds of good logs and a few undecodable records, a second apart
                 for (int round = 0; round < 3; round++) {
@@ -117,8 +135,10 @@ class PrometheusServerTest {
                 }
                 await().atMost(Duration.ofSeconds(60)).until(() ->
                         Prometheus.sum(Prometheus.scrape(app.metricsPort()), "splice_stitched_out_total") >= 150
-                                && Prometheus.sum(Prometheus.scrape(app.metricsPort()), "splice_dlq_total") >= 3);
+                                && Prometheus.sum(Prometheus.scrape(app.metricsPort()), "splice_dlq_total") >= 3
+                                && Prometheus.sum(Prometheus.scrape(connectMetrics), "kafka_connect_sink_task_sink_record_send") >= 150);
                 Files.writeString(Path.of("target/splice-scrape.txt"), Prometheus.scrape(app.metricsPort()));
+                Files.writeString(Path.of("target/connect-scrape.txt"), Prometheus.scrape(connectMetrics));
                 // a few more scrapes after the workload, so that rate() over the window sees the counters move
                 Thread.sleep(5000);
                 assertEquals(200, Http.status(app.metricsPort(), "/health/ready"));
@@ -129,8 +149,10 @@ class PrometheusServerTest {
 
     private void check(PrometheusServer prometheus) throws Exception {
         JsonNode targets = prometheus.getJson("/api/v1/targets").path("data").path("activeTargets");
-        assertEquals(1, targets.size(), targets.toString());
-        assertEquals("up", targets.get(0).path("health").asText(), targets.toString());
+        assertEquals(2, targets.size(), targets.toString());
+        for (JsonNode target : targets) {
+            assertEquals("up", target.path("health").asText(), targets.toString());
+        }
 
         List<String> failures = new ArrayList<>();
         // the rules: every expression evaluates as a query, and Prometheus' own evaluation of each rule is healthy
@@ -184,7 +206,31 @@ class PrometheusServerTest {
             }
         }
         assertEquals(new TreeSet<>(CORE_PANELS), seenCore, "core panels present in the dashboard");
-        assertEquals(List.of(), failures, "scrape in target/splice-scrape.txt; prometheus log: " + prometheus.log());
+        assertEquals(List.of(), failures, "scrapes in target/splice-scrape.txt and target/connect-scrape.txt; prometheus log: "
+                + prometheus.log());
+    }
+
+    /** The Feature Store sink on the join's stitched topic, as deployments configure it, against the local endpoint. */
+    private static Map<String, String> featureStoreSink(StackEndpoints stack, Topics topics, Definitions defs,
+                                                        FeatureStoreEndpoint featureStore) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("connector.class", "io.splice.connectors.featurestore.FeatureStoreSinkConnector");
+        c.put("topics", topics.stitched(defs.joins().get(0)));
+        c.put("tasks.max", "2");
+        c.put("splice.definitions.yaml", YAML);
+        c.put("splice.topic.prefix", topics.prefix());
+        c.put("schema.registry.url", stack.schemaRegistryUrl());
+        c.put("aws.region", "us-east-1");
+        c.put("aws.access.key.id", "local");
+        c.put("aws.secret.access.key", "local");
+        c.put("aws.endpoint.override", featureStore.endpoint().toString());
+        c.put("featurestore.control.endpoint.override", featureStore.endpoint().toString());
+        c.put("errors.tolerance", "all");
+        c.put("errors.deadletterqueue.topic.name", topics.prefix() + ".connect-dlq");
+        c.put("errors.deadletterqueue.topic.replication.factor", "1");
+        c.put("consumer.override.isolation.level", "read_committed");
+        c.put("consumer.override.auto.offset.reset", "earliest");
+        return c;
     }
 
     /** Every rule of deploy/prometheus/splice-rules.yaml: alert or record name → expression. */

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -40,7 +42,23 @@ public final class ClusterNodeMain {
         kafka.Kafka.main(args);
     }
 
-    static void startWatchdog() {
+    /**
+     * The JVM options that make a child process started from this JVM run {@link #startWatchdog()} against it:
+     * watch stdin (the caller must start it with {@code Redirect.PIPE} and keep the pipe open) and this JVM's pid;
+     * {@code orphanDir} (may be null) is deleted when the child finds itself orphaned.
+     */
+    public static List<String> watchdogOptions(Path orphanDir) {
+        List<String> options = new ArrayList<>();
+        options.add("-D" + WATCH_STDIN + "=true");
+        options.add("-D" + PARENT_PID + "=" + ProcessHandle.current().pid());
+        if (orphanDir != null) {
+            options.add("-D" + ORPHAN_DELETE + "=" + orphanDir);
+        }
+        return options;
+    }
+
+    /** Halts this JVM when the JVM that started it is gone (see the class comment). */
+    public static void startWatchdog() {
         String delete = System.getProperty(ORPHAN_DELETE);
         Runnable orphaned = () -> {
             if (delete != null && !delete.isBlank()) {

@@ -336,7 +336,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    static void deleteRecursively(Path root) {
+    /** Deletes a directory tree, best effort (also used for the Connect workers' directories). */
+    public static void deleteRecursively(Path root) {
         if (!Files.exists(root)) {
             return;
         }

@@ -332,7 +332,7 @@ public final class LocalCluster implements AutoCloseable {
     private synchronized LocalCluster startAll() {
         KafkaLogging.quiet();
         try {
-            writeLoggingConfig();
+            writeLog4jConfig(root.resolve("log4j2.xml"));
             for (NodeState n : nodes.values()) {
                 Files.createDirectories(n.dir);
                 writeProperties(n);
@@ -432,7 +432,11 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    private void writeLoggingConfig() throws IOException {
+    /**
+     * Writes a log4j2 configuration for child Kafka processes (nodes, Connect workers): console output at WARN, or the
+     * level of {@code -Dsplice.local.kafka.log.level}.
+     */
+    public static void writeLog4jConfig(Path file) throws IOException {
         String level = System.getProperty("splice.local.kafka.log.level", "WARN");
         if ("none".equalsIgnoreCase(level)) {
             level = "WARN";
@@ -450,7 +454,7 @@ public final class LocalCluster implements AutoCloseable {
                   </Loggers>
                 </Configuration>
                 """.replace("LEVEL", level);
-        Files.writeString(root.resolve("log4j2.xml"), xml);
+        Files.writeString(file, xml);
     }
 
     /** Starts the node's process (caller holds the lock). */
@@ -460,9 +464,7 @@ public final class LocalCluster implements AutoCloseable {
         cmd.addAll(jvmOptions);
         cmd.add("-Dlog4j2.configurationFile=" + root.resolve("log4j2.xml"));
         cmd.add("-Dlog4j.shutdownHookEnabled=false");
-        cmd.add("-D" + ClusterNodeMain.WATCH_STDIN + "=true");
-        cmd.add("-D" + ClusterNodeMain.PARENT_PID + "=" + ProcessHandle.current().pid());
-        cmd.add("-D" + ClusterNodeMain.ORPHAN_DELETE + "=" + n.dir);
+        cmd.addAll(ClusterNodeMain.watchdogOptions(n.dir));
         cmd.add("-Dsplice.cluster.node=" + n.id);
         cmd.add(ClusterNodeMain.class.getName());
         cmd.add(n.dir.resolve("server.properties").toString());
@@ -601,7 +603,8 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    static String javaBinary() {
+    /** The {@code java} executable of this JVM, to start child JVMs with. */
+    public static String javaBinary() {
         String exe = System.getProperty("os.name", "").toLowerCase().contains("win") ? "java.exe" : "java";
         Path fromHome = Paths.get(System.getProperty("java.home"), "bin", exe);
         if (Files.isExecutable(fromHome)) {

@@ -6,15 +6,15 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Free loopback ports. */
-final class Ports {
+public final class Ports {
 
-    static final String LOOPBACK = "127.0.0.1";
+    public static final String LOOPBACK = "127.0.0.1";
 
     private Ports() {
     }
 
     /** A port that was free on 127.0.0.1 a moment ago (the usual small race applies). */
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getByName(LOOPBACK))) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

@@ -36,6 +36,12 @@ public final class StackCommand implements Callable<Integer> {
                     + "broker+controller processes with RF min(3, N) and min ISR 2 for every topic, e.g. --brokers 3")
     int brokers;
 
+    @Option(names = "--connect-workers", defaultValue = "0", paramLabel = "N",
+            description = "Kafka Connect workers (default ${DEFAULT-VALUE}: one standalone worker in this JVM). N >= 1 starts N workers in "
+                    + "distributed mode as separate processes (internal topics with the stack's RF, one task per partition), e.g. "
+                    + "--brokers 3 --connect-workers 2; type `connect kill N` / `connect restart N` to see a rebalance")
+    int connectWorkers;
+
     @Override
     public Integer call() throws Exception {
         Progress progress = new Progress(System.err, true);
@@ -47,11 +53,11 @@ public final class StackCommand implements Callable<Integer> {
             stopped.countDown();
         }, "splice-stack-shutdown"));
         progress.step("starting the local stack ...");
-        StackSession session = cleanup.add(StackSession.start(definitions, dir, partitions, brokers, progress));
+        StackSession session = cleanup.add(StackSession.start(definitions, dir, partitions, brokers, connectWorkers, progress));
         System.out.println();
         System.out.print(session.describe());
         System.out.flush();
-        if (session.stack().cluster().isPresent()) {
+        if (session.stack().cluster().isPresent() || session.stack().distributedConnect().isPresent()) {
             Thread commands = new Thread(() -> {
                 try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))) {
                     String line;
