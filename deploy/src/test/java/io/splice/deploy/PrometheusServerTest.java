@@ -66,7 +66,7 @@ class PrometheusServerTest {
     /** The dashboard's panels that must show data after the workload (the rest may be empty, e.g. thread failures). */
     static final Set<String> CORE_PANELS = Set.of("Records in by source", "Stitched out", "Dead letters by reason",
             "Coverage by source", "Consumer lag (max per instance)", "State rows", "State bytes", "Process latency (avg)",
-            "Instances up and ready");
+            "Instances up and ready", "Merge time per record");
 
     @Test
     void everyExpressionOfTheRulesAndTheDashboardEvaluatesAgainstARealScrape(StackEndpoints stack) throws Exception {
