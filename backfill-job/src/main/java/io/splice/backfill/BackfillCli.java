@@ -3,6 +3,7 @@ package io.splice.backfill;
 import io.splice.backfill.cli.BackfillCommand;
 import io.splice.backfill.cli.PublishTableCommand;
 import io.splice.backfill.cli.ValidateCommand;
+import io.splice.backfill.consistency.ConsistencyCommand;
 import io.splice.backfill.training.TrainingSetCommand;
 import io.splice.core.cli.OneLineErrors;
 import picocli.CommandLine;
@@ -11,13 +12,13 @@ import picocli.CommandLine.Option;
 
 
 /**
- * Entry point of the Spark deployable: {@code splice backfill | validate | publish-table}. Runs under a plain
+ * Entry point of the Spark deployable: {@code splice backfill | validate | publish-table | training-set | consistency}. Runs under a plain
  * {@code java} launch (the root {@code ./splice} script, local[*]) and under {@code spark-submit}.
  */
 @Command(name = "splice", usageHelpWidth = 120,
-        description = "Splice's Spark jobs: point-in-time backfills, validation and table publishing.",
+        description = "Splice's Spark jobs: point-in-time backfills, validation, table publishing, training sets and consistency reports.",
         subcommands = {BackfillCommand.class, ValidateCommand.class, PublishTableCommand.class, TrainingSetCommand.class,
-                CommandLine.HelpCommand.class})
+                ConsistencyCommand.class, CommandLine.HelpCommand.class})
 public final class BackfillCli implements Runnable {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;

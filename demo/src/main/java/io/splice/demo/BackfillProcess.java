@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * {@code splice backfill} as a child process: the Spark job is its own deployable (Spark 4.0 with kafka-clients 3.9)
- * and never shares this JVM's class path. It is started through the repository's launcher, which builds the job
+ * {@code splice backfill} (or another Spark job of its deployable) as a child process: the Spark jobs are their own
+ * deployable (Spark 4.0 with kafka-clients 3.9) and never share this JVM's class path. It is started through the repository's launcher, which builds the job
  * when it is missing. Its output is forwarded line by line; {@link #close()} ends it (and anything it started) if it
  * still runs.
  */
@@ -34,9 +34,11 @@ public final class BackfillProcess implements AutoCloseable {
     private final Thread pump;
     private final Deque<String> tail = new ArrayDeque<>();
     private final List<String> command;
+    private final String job;
 
-    private BackfillProcess(Process process, List<String> command, Progress progress, Path transcript) {
+    private BackfillProcess(Process process, String job, List<String> command, Progress progress, Path transcript) {
         this.process = process;
+        this.job = job;
         this.command = command;
         this.pump = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -52,13 +54,13 @@ public final class BackfillProcess implements AutoCloseable {
                         }
                     }
                     if (!LOG_LINE.matcher(line).matches() && !line.isBlank()) {
-                        progress.detail("backfill | " + line);
+                        progress.detail(job + " | " + line);
                     }
                 }
             } catch (IOException ignored) {
                 // the process ended
             }
-        }, "splice-backfill-output");
+        }, "splice-" + job + "-output");
         pump.setDaemon(true);
         pump.start();
     }
@@ -74,9 +76,15 @@ public final class BackfillProcess implements AutoCloseable {
      */
     public static BackfillProcess start(Path home, List<String> args, Path workDir, Progress progress, List<String> jvmOptions,
                                         Path transcript) {
+        return startJob(home, "backfill", args, workDir, progress, jvmOptions, transcript);
+    }
+
+    /** Any Spark job of the backfill deployable ({@code backfill}, {@code training-set}, {@code consistency}, ...). */
+    public static BackfillProcess startJob(Path home, String job, List<String> args, Path workDir, Progress progress,
+                                           List<String> jvmOptions, Path transcript) {
         List<String> cmd = new ArrayList<>();
         cmd.add(home.resolve("splice").toString());
-        cmd.add("backfill");
+        cmd.add(job);
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
         String opts = System.getenv("SPLICE_JAVA_OPTS") != null ? System.getenv("SPLICE_JAVA_OPTS")
@@ -84,7 +92,7 @@ public final class BackfillProcess implements AutoCloseable {
         pb.environment().put("SPLICE_JAVA_OPTS", (opts + " " + String.join(" ", jvmOptions)).trim());
         pb.environment().putIfAbsent("SPARK_LOCAL_IP", "127.0.0.1");
         try {
-            return new BackfillProcess(pb.start(), cmd, progress, transcript);
+            return new BackfillProcess(pb.start(), job, cmd, progress, transcript);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + String.join(" ", cmd) + ": " + e.getMessage(), e);
         }
@@ -95,14 +103,14 @@ public final class BackfillProcess implements AutoCloseable {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 close();
-                throw new IllegalStateException("splice backfill did not finish within " + timeout.toSeconds() + " s; last output:\n" + tail());
+                throw new IllegalStateException("splice " + job + " did not finish within " + timeout.toSeconds() + " s; last output:\n" + tail());
             }
             pump.join(5000);
             return process.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
-            throw new IllegalStateException("interrupted while the backfill ran", e);
+            throw new IllegalStateException("interrupted while splice " + job + " ran", e);
         }
     }
 
@@ -110,7 +118,7 @@ public final class BackfillProcess implements AutoCloseable {
     public void awaitSuccess(Duration timeout) {
         int exit = awaitExit(timeout);
         if (exit != 0) {
-            throw new IllegalStateException("splice backfill failed (exit " + exit + "): " + String.join(" ", command) + "\n" + tail());
+            throw new IllegalStateException("splice " + job + " failed (exit " + exit + "): " + String.join(" ", command) + "\n" + tail());
         }
     }
 

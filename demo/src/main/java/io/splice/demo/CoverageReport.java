@@ -1,5 +1,7 @@
 package io.splice.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,7 +19,8 @@ import java.util.Map;
 /**
  * The coverage report: one self-contained HTML file (inline CSS and SVG, no script, nothing fetched from the
  * network) with, per day, a 100 % stacked bar of where the values came from (bootstrap / log / backfill / missing),
- * and per feature the share of missing values and the mix of sources, each chart followed by its numbers.
+ * and per feature the share of missing values and the mix of sources, each chart followed by its numbers; with a
+ * {@code splice consistency} report, the mismatch rate per feature and day too.
  */
 public final class CoverageReport {
     /** Colours of the kinds, in {@link Coverage#KINDS} order. */
@@ -29,18 +34,30 @@ public final class CoverageReport {
     }
 
     public static void write(Path out, Coverage c, String title, String subtitle) {
+        write(out, c, title, subtitle, null);
+    }
+
+    /**
+     * The report, with a consistency section when {@code consistency} is the JSON of {@code splice consistency --out}
+     * (null: none).
+     */
+    public static void write(Path out, Coverage c, String title, String subtitle, JsonNode consistency) {
         try {
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            Files.writeString(out, render(c, title, subtitle), StandardCharsets.UTF_8);
+            Files.writeString(out, render(c, title, subtitle, consistency), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report " + out, e);
         }
     }
 
     public static String render(Coverage c, String title, String subtitle) {
+        return render(c, title, subtitle, null);
+    }
+
+    public static String render(Coverage c, String title, String subtitle, JsonNode consistency) {
         StringBuilder h = new StringBuilder(16_384);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -119,8 +136,88 @@ public final class CoverageReport {
         h.append("<p class=\"note\">Each row counts once, with its latest revision. Sources follow the merge rules: "
                 + "bootstrap parts first, then the log, then the backfill; <i>missing</i> means no source held the feature "
                 + "(an external feature is never backfilled).</p>\n");
+        if (consistency != null) {
+            consistencySection(h, consistency);
+        }
         h.append("</body>\n</html>\n");
         return h.toString();
+    }
+
+    /**
+     * Online/offline consistency ({@code splice consistency --out}): a heat map of the mismatch rate per feature (rows)
+     * and day (columns), then the totals per feature.
+     */
+    private static void consistencySection(StringBuilder h, JsonNode rep) {
+        h.append("<h2>Online/offline consistency</h2>\n");
+        h.append("<p class=\"note\">Served (log) values compared with the backfill's computed values of the same rows: ")
+                .append(String.format(Locale.ROOT, "%,d compared, %,d mismatched", rep.path("compared").asLong(),
+                        rep.path("mismatched").asLong()))
+                .append(" (relative tolerance ").append(esc(rep.path("tolerance").asText())).append(").</p>\n");
+        List<String> days = new ArrayList<>();
+        List<String> features = new ArrayList<>();
+        Map<String, JsonNode> cells = new LinkedHashMap<>();
+        for (JsonNode c : rep.path("cells")) {
+            String d = c.path("ds").asText();
+            String f = c.path("feature").asText();
+            if (!days.contains(d)) days.add(d);
+            if (!features.contains(f)) features.add(f);
+            cells.put(d + "\u0000" + f, c);
+        }
+        if (cells.isEmpty()) {
+            h.append("<p>Nothing compared.</p>\n");
+            return;
+        }
+        java.util.Collections.sort(days);
+        int cw = 64;
+        int ch = 24;
+        int left = 10 + 7 * features.stream().mapToInt(String::length).max().orElse(8);
+        int top = 40;
+        int width = left + days.size() * cw + 10;
+        int height = top + features.size() * ch + 10;
+        h.append("<svg id=\"chart-consistency\" role=\"img\" aria-label=\"Mismatch rate per feature per day\" width=\"")
+                .append(width).append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ')
+                .append(height).append("\">\n");
+        for (int i = 0; i < days.size(); i++) {
+            h.append("<text x=\"").append(left + i * cw + cw / 2).append("\" y=\"").append(top - 8)
+                    .append("\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6270\">").append(esc(days.get(i).substring(5)))
+                    .append("</text>\n");
+        }
+        for (int r = 0; r < features.size(); r++) {
+            int y = top + r * ch;
+            h.append("<text x=\"").append(left - 6).append("\" y=\"").append(y + ch / 2 + 4)
+                    .append("\" font-size=\"12\" text-anchor=\"end\">").append(esc(features.get(r))).append("</text>\n");
+            for (int i = 0; i < days.size(); i++) {
+                JsonNode c = cells.get(days.get(i) + "\u0000" + features.get(r));
+                int x = left + i * cw;
+                if (c == null) {
+                    h.append("<rect x=\"").append(x + 1).append("\" y=\"").append(y + 1).append("\" width=\"").append(cw - 2)
+                            .append("\" height=\"").append(ch - 2).append("\" fill=\"#f3f4f6\"/>\n");
+                    continue;
+                }
+                double rate = c.path("mismatch_rate").asDouble();
+                // white at 0, full red at 20 % and above: a few percent of skew must already show
+                double t = Math.min(1, rate / 0.2);
+                String fill = String.format(Locale.ROOT, "rgb(%d,%d,%d)", 255 - (int) (t * 35), 255 - (int) (t * 190), 255 - (int) (t * 190));
+                h.append("<rect class=\"cell\" data-day=\"").append(esc(days.get(i))).append("\" data-feature=\"")
+                        .append(esc(features.get(r))).append("\" data-rate=\"").append(String.format(Locale.ROOT, "%.6f", rate))
+                        .append("\" x=\"").append(x + 1).append("\" y=\"").append(y + 1).append("\" width=\"").append(cw - 2)
+                        .append("\" height=\"").append(ch - 2).append("\" fill=\"").append(fill).append("\"><title>")
+                        .append(esc(days.get(i) + " " + features.get(r) + ": " + c.path("mismatched").asLong() + " of "
+                                + c.path("compared").asLong() + " mismatched")).append("</title></rect>\n");
+                h.append("<text x=\"").append(x + cw / 2).append("\" y=\"").append(y + ch / 2 + 4)
+                        .append("\" font-size=\"11\" text-anchor=\"middle\">")
+                        .append(String.format(Locale.ROOT, "%.1f%%", 100 * rate)).append("</text>\n");
+            }
+        }
+        h.append("</svg>\n");
+        h.append("<table id=\"consistency\"><tr><th>feature</th><th>compared</th><th>mismatched</th><th>mismatch rate</th></tr>\n");
+        for (JsonNode f : rep.path("features")) {
+            h.append("<tr><td>").append(esc(f.path("feature").asText())).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%,d", f.path("compared").asLong())).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%,d", f.path("mismatched").asLong())).append("</td><td>")
+                    .append(pct(f.path("mismatched").asLong(), f.path("compared").asLong())).append("</td></tr>\n");
+        }
+        h.append("</table>\n");
     }
 
     private static void kpi(StringBuilder h, String value, String label) {

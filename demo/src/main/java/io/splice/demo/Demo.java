@@ -1,5 +1,7 @@
 package io.splice.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.splice.avro.FeatureRow;
 import io.splice.avro.FetchLog;
 import io.splice.avro.serde.SchemaRegistryClient;
@@ -7,6 +9,7 @@ import io.splice.avro.serde.SpliceAvroSerializer;
 import io.splice.avro.serde.SpliceSerdeConfig;
 import io.splice.core.api.Definitions;
 import io.splice.core.api.JoinDefinition;
+import io.splice.core.api.PartDefinition;
 import io.splice.core.api.Topics;
 import io.splice.core.definitions.DefinitionsLoader;
 import io.splice.core.definitions.SemanticHasher;
@@ -51,12 +54,15 @@ import java.util.stream.Stream;
  *   <li>starts Kafka, the schema registry, S3, the Feature Store endpoint and Connect with both sinks;</li>
  *   <li>generates the card-transactions {@link World} and writes the backfill's input tables;</li>
  *   <li>starts {@code splice backfill --publish} (a child process) as soon as Kafka is up, for the rows no log
- *       covers: the unlogged first day, the outage window, the features partial logs lack;</li>
+ *       covers: the unlogged first day, the outage window, the features partial logs lack (and a consistency sample
+ *       of logged rows);</li>
  *   <li>produces the fetch logs (with a few bad records and another join's logs) and the vendor's bootstrap table;</li>
  *   <li>runs the stitching app (in this JVM) until every input is consumed, and the sinks until they committed
  *       every stitched record (conditions, each bounded by {@code --timeout});</li>
- *   <li>reads back the stitched topic, the DLQ, S3 and the Feature Store endpoint into a {@link DemoSummary}, writes
- *       the coverage report, and stops everything it started.</li>
+ *   <li>reads back the stitched topic, the DLQ, S3 and the Feature Store endpoint into a {@link DemoSummary};</li>
+ *   <li>writes a training set with the world's labels ({@code splice training-set}) and the consistency report
+ *       ({@code splice consistency}, which finds the world's planted skew), both child processes, then the coverage
+ *       report, and stops everything it started.</li>
  * </ol>
  */
 public final class Demo {
@@ -111,9 +117,10 @@ public final class Demo {
         Path transactions = world.writeTransactions(data);
         Path left = world.writeLeftRows(data);
         world.writeBootstrapTable(o.outDir());
-        progress.step("world: %d days from %s, %d cards, %d payments, %d scoring requests (%d logged, %d to backfill), "
-                        + "outage %s..%s", o.days(), world.firstDay(), o.cards(), world.transactions().size(),
-                world.requests().size(), world.logs().size(), world.backfillRows().size(),
+        progress.step("world: %d days from %s, %d cards, %d payments, %d scoring requests (%d logged, %d to backfill, "
+                        + "%d logged ones in the consistency sample), outage %s..%s", o.days(), world.firstDay(), o.cards(),
+                world.transactions().size(), world.requests().size(), world.logs().size(), world.backfillRows().size(),
+                world.consistencySampleRows().size(),
                 world.outageStart(), world.outageEnd());
 
         Phases phases = new Phases();
@@ -178,26 +185,76 @@ public final class Demo {
             Map<String, Long> dlq = TopicReader.deadLetters(stack.bootstrapServers(), topics.dlq(), o.timeout());
             URI prefix = URI.create(join.offline().s3Prefix());
             String keyPrefix = prefix.getPath().replaceFirst("^/", "") + "/" + join.name() + "_" + join.version() + "/";
-            OfflineTable offline = OfflineTable.fromS3(stack.s3Client(), prefix.getHost(), keyPrefix);
+            // a local copy of the offline table for the Spark jobs below (the default build has no s3a connector)
+            Path offlineCopy = o.outDir().resolve("offline");
+            deleteRecursively(offlineCopy);
+            OfflineTable offline = OfflineTable.fromS3(stack.s3Client(), prefix.getHost(), keyPrefix,
+                    offlineCopy.resolve(join.name() + "_" + join.version()));
             int online = stack.featureStore().identifiers(join.featureGroupName()).size();
             double skipped = app.meters().find("splice.logs.unknown.join").counters().stream().mapToDouble(c -> c.count()).sum();
 
             List<String> features = join.features().stream().map(f -> f.name()).toList();
+            DemoSummary.Consistency consistency = appConsistency(app, join);
+
+            // what users train on: a training set with the world's labels, and the consistency report per day
+            Path labels = world.writeLabels(o.outDir());
+            Path trainingSet = o.outDir().resolve("training-set");
+            Path consistencyJson = o.outDir().resolve("consistency.json");
+            deleteRecursively(trainingSet);
+            Files.deleteIfExists(consistencyJson);
+            List<String> range = List.of("--definitions", defsFile.toString(), "--join", World.JOIN, "--version", World.VERSION,
+                    "--start-date", world.firstDay().toString(), "--end-date", world.lastDay().toString(),
+                    "--offline", offlineCopy.toString(), "--conf", "spark.sql.shuffle.partitions=4");
+            List<String> setArgs = new ArrayList<>(range);
+            setArgs.addAll(List.of("--labels", labels.toString(), "--label-columns", "is_fraud", "--out", trainingSet.toString()));
+            List<String> consistencyArgs = new ArrayList<>(range);
+            consistencyArgs.addAll(List.of("--backfill", work.resolve("backfill-out").toString(), "--out", consistencyJson.toString()));
+            progress.step("writing a training set and the consistency report (Spark): splice training-set ... --labels %s; "
+                    + "splice consistency ... --backfill <backfill output>", labels);
+            try (BackfillProcess set = BackfillProcess.startJob(home, "training-set", setArgs, work, progress, List.of(), null);
+                 BackfillProcess check = BackfillProcess.startJob(home, "consistency", consistencyArgs, work, progress, List.of(), null)) {
+                set.awaitSuccess(o.timeout());
+                check.awaitSuccess(o.timeout());
+            }
+            phases.mark("training-set+consistency");
+            JsonNode manifest = new ObjectMapper().readTree(trainingSet.resolve("_MANIFEST.json").toFile());
+            JsonNode counts = manifest.path("counts");
+            DemoSummary.TrainingSet set = new DemoSummary.TrainingSet(counts.path("rows").asLong(),
+                    counts.path("served_rows").asLong(), counts.path("rows_with_label").asLong(), trainingSet.toAbsolutePath());
+            JsonNode consistencyReport = new ObjectMapper().readTree(consistencyJson.toFile());
+            consistency = consistency.withReport(consistencyReport, consistencyJson.toAbsolutePath());
+
             Coverage coverage = stitched.coverage(features, join.recordIdentifier());
             Path report = o.outDir().resolve("report.html");
             CoverageReport.write(report, offline.latest().coverage(features, join.recordIdentifier()),
                     "Splice demo: " + join.id(), "offline store " + join.offline().s3Prefix() + "/" + join.name() + "_" + join.version()
-                            + " (" + offline.objects().size() + " objects, latest revision per row)");
+                            + " (" + offline.objects().size() + " objects, latest revision per row)", consistencyReport);
             double seconds = (System.nanoTime() - t0) / 1e9;
             DemoSummary summary = new DemoSummary(
                     join.id(), world, coverage, stitched.records(), stitched.revisions(), dlq, (long) skipped,
                     offline.objects().size(), offline.rows(), offline.latestRows(), offline.bytes(), online,
                     coverage.recordIdentifiers(), produced, inputRecords, backlog, backlogSeconds, phases.seconds(), report.toAbsolutePath(),
-                    seconds);
+                    consistency, set, seconds);
             return finish(summary, cleanup, t0, progress, o);
         } finally {
             cleanup.close();
         }
+    }
+
+    /** The app's online/offline consistency counters of {@code join}, per non-external feature. */
+    private static DemoSummary.Consistency appConsistency(SpliceRuntime app, JoinDefinition join) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        for (PartDefinition p : join.parts()) {
+            if (p.external()) {
+                continue;
+            }
+            for (String f : p.featureNames()) {
+                var compared = app.meters().find("splice.consistency.compared").tags("join", join.id(), "feature", f).counter();
+                var mismatched = app.meters().find("splice.consistency.mismatched").tags("join", join.id(), "feature", f).counter();
+                m.put(f, new long[]{compared == null ? 0 : (long) compared.count(), mismatched == null ? 0 : (long) mismatched.count()});
+            }
+        }
+        return new DemoSummary.Consistency(m, null, null);
     }
 
     /** Stops everything, then records the whole wall time (the cleanup included) and writes summary.json. */

@@ -1,5 +1,6 @@
 package io.splice.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -29,15 +30,31 @@ public record DemoSummary(
         double backlogSeconds,
         Map<String, Double> phases,
         Path report,
+        Consistency consistency,
+        TrainingSet trainingSet,
         double seconds) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Online/offline consistency: the app's counters per feature ({compared, mismatched}) and {@code splice
+     * consistency}'s report (null until it ran).
+     */
+    public record Consistency(Map<String, long[]> app, JsonNode report, Path reportFile) {
+        public Consistency withReport(JsonNode report, Path file) {
+            return new Consistency(app, report, file);
+        }
+    }
+
+    /** The training set the demo wrote: rows, rows whose every non-external feature was served, rows with a label. */
+    public record TrainingSet(long rows, long servedRows, long labelledRows, Path dir) {
+    }
 
     /** The same summary with another total wall time. */
     public DemoSummary withSeconds(double total) {
         return new DemoSummary(join, world, coverage, stitchedRecords, revisions, dlqReasons, otherJoinLogsSkipped, s3Objects,
                 s3Rows, s3LatestRows, s3Bytes, onlineRecords, distinctRecordIdentifiers, produced, inputRecords, backlogRecords,
-                backlogSeconds, phases, report, total);
+                backlogSeconds, phases, report, consistency, trainingSet, total);
     }
 
     public long rowsStitched() {
@@ -96,6 +113,21 @@ public record DemoSummary(
         tp.put("backlog_seconds", round(backlogSeconds, 1));
         tp.put("backlog_records_per_second", Math.round(backlogRecords / Math.max(backlogSeconds, 1e-3)));
         tp.put("total_records_per_second", Math.round((inputRecords + stitchedRecords) / Math.max(seconds, 1e-3)));
+        ObjectNode cons = o.putObject("consistency");
+        ObjectNode byFeature = cons.putObject("app_counters");
+        consistency.app().forEach((f, a) -> byFeature.putObject(f).put("compared", a[0]).put("mismatched", a[1]));
+        if (consistency.report() != null) {
+            cons.put("report_compared", consistency.report().path("compared").asLong());
+            cons.put("report_mismatched", consistency.report().path("mismatched").asLong());
+            cons.set("report_features", consistency.report().path("features"));
+            cons.put("report_file", consistency.reportFile().toString());
+        }
+        ObjectNode ts = o.putObject("training_set");
+        ts.put("rows", trainingSet.rows());
+        ts.put("served_rows", trainingSet.servedRows());
+        ts.put("served_share", round((double) trainingSet.servedRows() / Math.max(1, trainingSet.rows()), 4));
+        ts.put("rows_with_label", trainingSet.labelledRows());
+        ts.put("path", trainingSet.dir().toString());
         ObjectNode ph = o.putObject("phases_seconds");
         phases.forEach(ph::put);
         o.put("report", report.toString());
@@ -141,6 +173,16 @@ public record DemoSummary(
         b.append(String.format(Locale.ROOT, "  throughput         the stitching app consumed its backlog of %,d logs and bootstrap rows in "
                         + "%.1f s, start included (%,d records/s); %,d input records in all%n", backlogRecords, backlogSeconds,
                 Math.round(backlogRecords / Math.max(backlogSeconds, 1e-3)), inputRecords));
+        b.append(String.format(Locale.ROOT, "  training set       %,d rows, %,d (%.1f%%) with every computed feature as served "
+                        + "(no training/serving skew), %,d with a label: %s%n", trainingSet.rows(), trainingSet.servedRows(),
+                100.0 * trainingSet.servedRows() / Math.max(1, trainingSet.rows()), trainingSet.labelledRows(), trainingSet.dir()));
+        b.append("  consistency        served vs computed values (app counters):");
+        consistency.app().forEach((f, a) -> b.append(String.format(Locale.ROOT, " %s %,d of %,d mismatched (%.1f%%);", f, a[1], a[0],
+                100.0 * a[1] / Math.max(1, a[0]))));
+        b.append('\n');
+        if (consistency.report() != null) {
+            b.append(String.format(Locale.ROOT, "                     per day and feature: %s (and in the report)%n", consistency.reportFile()));
+        }
         b.append(String.format(Locale.ROOT, "  phases             %s%n", phases));
         b.append(String.format(Locale.ROOT, "  report             %s%n", report));
         b.append(String.format(Locale.ROOT, "  total              %.1f s%n", seconds));

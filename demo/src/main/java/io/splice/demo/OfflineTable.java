@@ -60,6 +60,14 @@ public final class OfflineTable {
 
     /** Reads every {@code .parquet} object under {@code s3://bucket/prefix}. */
     public static OfflineTable fromS3(S3Client s3, String bucket, String prefix) {
+        return fromS3(s3, bucket, prefix, null);
+    }
+
+    /**
+     * Reads every {@code .parquet} object under {@code s3://bucket/prefix} and, when {@code copyTo} is given, writes
+     * each to {@code copyTo/<key below prefix>} (a local copy Spark jobs can read without an S3 connector).
+     */
+    public static OfflineTable fromS3(S3Client s3, String bucket, String prefix, Path copyTo) {
         OfflineTable t = new OfflineTable();
         List<String> keys = new ArrayList<>();
         s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
@@ -69,6 +77,15 @@ public final class OfflineTable {
             byte[] data = s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
             t.objects.add("s3://" + bucket + "/" + key);
             t.bytes += data.length;
+            if (copyTo != null) {
+                Path file = copyTo.resolve(key.substring(prefix.length()));
+                try {
+                    Files.createDirectories(file.getParent());
+                    Files.write(file, data);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write " + file, e);
+                }
+            }
             ParquetRows.read(data, key, t::add);
         }
         return t;

@@ -36,6 +36,13 @@ import java.util.TreeMap;
  *       {@code risk_score} as null (the vendor did not answer: a trusted null).</li>
  *   <li><b>Bootstrap table</b> (the risk vendor's dump, with fraud labels): risk scores for 90 % of the first day's
  *       requests and for all requests of the first six hours of the second day (re-scored: bootstrap outranks log).</li>
+ *   <li><b>A planted skew</b>: from the last day on, the feature server serves {@code declined_count_24h} counted
+ *       over the last 12 hours only (a bad deploy); the backfill computes the 24 hours the definition says. The
+ *       app's {@code splice_consistency_*} counters and {@code splice consistency} find it (see
+ *       {@link #expectedConsistency()}).</li>
+ *   <li><b>Consistency sample</b>: the backfill's left rows also hold every tenth fully logged request (by request
+ *       id), computed although the log covers them, so that served and computed values can be compared.</li>
+ *   <li><b>Labels</b> ({@code is_fraud}), known for 95 % of the requests, up to three days after the request.</li>
  *   <li><b>Bad records</b> on the log topic, one of each kind the stitching app sends to the DLQ, and logs of a join
  *       no definition names (skipped and counted, not dead letters).</li>
  * </ul>
@@ -88,6 +95,8 @@ public final class World {
     private final List<Request> requests;
     private final List<BadLog> badLogs;
     private final List<LogRecord> otherJoinLogs;
+    /** The served declined_count_24h of the requests the planted skew changed (request id -> value). */
+    private final Map<String, Long> skewedDeclined = new HashMap<>();
 
     /** Generation settings: days (>= 2), cards, scoring requests per hour, outage hours, last day (exclusive), seed. */
     public record Settings(int days, int cards, double ratePerHour, int outageHours, LocalDate endExclusive, long seed) {
@@ -217,6 +226,18 @@ public final class World {
             r.features().put("txn_count_1h", count1h);
             r.features().put("txn_amount_24h", anyApproved ? Math.round(approved24h * 100) / 100.0 : null);
             r.features().put("declined_count_24h", declined24h);
+            if (!r.day().isBefore(days.get(days.size() - 1))) {
+                long declined12h = 0;
+                for (Txn e : events) {
+                    if (e.ts() >= r.ts()) {
+                        break;
+                    }
+                    if (e.ts() >= r.ts() - DAY / 2 && e.status().equals("DECLINED")) {
+                        declined12h++;
+                    }
+                }
+                skewedDeclined.put(r.requestId(), declined12h);
+            }
         }
         this.transactions = List.copyOf(txns);
         this.requests = Collections.unmodifiableList(reqs);
@@ -319,6 +340,9 @@ public final class World {
             if (r.riskNull()) {
                 v.put("risk_score", null);
             }
+            if (skewedDeclined.containsKey(r.requestId())) {
+                v.put("declined_count_24h", skewedDeclined.get(r.requestId()));
+            }
             out.add(new LogRecord(JOIN, VERSION, r.ts(), Map.of("card_id", r.cardId()),
                     Map.of("request_id", r.requestId()), v));
         }
@@ -333,6 +357,44 @@ public final class World {
     /** The left rows of the backfill: every request that no log fully covers. */
     public List<Request> backfillRows() {
         return requests.stream().filter(Request::backfilled).toList();
+    }
+
+    /** Fully logged requests the backfill computes all the same (every tenth by request id), for consistency. */
+    public List<Request> consistencySampleRows() {
+        return requests.stream().filter(r -> r.logState() == LogState.LOGGED && inConsistencySample(r)).toList();
+    }
+
+    private static boolean inConsistencySample(Request r) {
+        return Math.floorMod(r.requestId().hashCode(), 10) == 0;
+    }
+
+    /**
+     * What the app's consistency counters must show, per feature: {compared, mismatched}. A feature is compared where
+     * a log holds it and the backfill computed the row (the partial logs and the sample); only the planted skew
+     * disagrees. risk_score is external: never compared.
+     */
+    public Map<String, long[]> expectedConsistency() {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (String f : List.of("txn_count_1h", "txn_amount_24h", "declined_count_24h")) {
+            out.put(f, new long[2]);
+        }
+        for (Request r : requests) {
+            boolean computed = r.logState() == LogState.PARTIAL || (r.logState() == LogState.LOGGED && inConsistencySample(r));
+            if (!computed) {
+                continue;
+            }
+            for (String f : out.keySet()) {
+                if (r.logState() == LogState.PARTIAL && f.equals("txn_amount_24h")) {
+                    continue; // the partial log lacks it
+                }
+                out.get(f)[0]++;
+                if (f.equals("declined_count_24h") && skewedDeclined.containsKey(r.requestId())
+                        && !skewedDeclined.get(r.requestId()).equals(r.features().get(f))) {
+                    out.get(f)[1]++;
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -390,16 +452,45 @@ public final class World {
         return root;
     }
 
-    /** Writes the backfill's left rows ({@code request_id, card_id, ts}) partitioned by day; returns the root. */
+    /**
+     * Writes the backfill's left rows ({@code request_id, card_id, ts}: {@link #backfillRows()} and
+     * {@link #consistencySampleRows()}) partitioned by day; returns the root.
+     */
     public Path writeLeftRows(Path dir) {
         Path root = dir.resolve(JOIN + "_rows");
         Map<LocalDate, List<Map<String, Object>>> byDay = new TreeMap<>();
-        for (Request r : backfillRows()) {
+        List<Request> rows = new ArrayList<>(backfillRows());
+        rows.addAll(consistencySampleRows());
+        for (Request r : rows) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("request_id", r.requestId());
             m.put("card_id", r.cardId());
             m.put("ts", r.ts());
             byDay.computeIfAbsent(r.day(), k -> new ArrayList<>()).add(m);
+        }
+        writePartitioned(root, byDay);
+        return root;
+    }
+
+    /** The requests with a label (95 %: the rest are still under investigation). */
+    public List<Request> labelledRequests() {
+        return requests.stream().filter(r -> Math.floorMod((r.requestId() + "#label").hashCode(), 20) != 0).toList();
+    }
+
+    /**
+     * Writes the labels table ({@code request_id, ts, is_fraud}) as JSON lines partitioned by the day the label was
+     * known (1 to 72 hours after the request: labels arrive late); returns its root.
+     */
+    public Path writeLabels(Path dir) {
+        Path root = dir.resolve("labels");
+        Map<LocalDate, List<Map<String, Object>>> byDay = new TreeMap<>();
+        for (Request r : labelledRequests()) {
+            long known = r.ts() + (1 + Math.floorMod(r.requestId().hashCode(), 72)) * HOUR;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("request_id", r.requestId());
+            m.put("ts", known);
+            m.put("is_fraud", r.fraud());
+            byDay.computeIfAbsent(LocalDate.ofInstant(Instant.ofEpochMilli(known), ZoneOffset.UTC), k -> new ArrayList<>()).add(m);
         }
         writePartitioned(root, byDay);
         return root;

@@ -1,5 +1,7 @@
 package io.splice.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +83,31 @@ class CoverageReportTest {
         // and the tables carry the same numbers
         assertTrue(html.contains("<tr><td>2025-10-01</td><td>4</td>"));
         assertTrue(html.contains("splice.bootstrap.dump 3"));
+    }
+
+    @Test
+    void aConsistencyReportAddsTheMismatchRatePerFeatureAndDay(@TempDir Path dir) throws Exception {
+        // Given the JSON of splice consistency --out: two days of one feature, 3 of 8 then 0 of 8 mismatched
+        JsonNode rep = new ObjectMapper().readTree("""
+                {"join":"payments.v1","tolerance":1.0E-9,"compared":16,"mismatched":3,
+                 "features":[{"feature":"txn_count_1h","compared":16,"mismatched":3,"mismatch_rate":0.1875}],
+                 "cells":[{"ds":"2025-10-01","feature":"txn_count_1h","compared":8,"mismatched":3,"mismatch_rate":0.375,"examples":[]},
+                          {"ds":"2025-10-02","feature":"txn_count_1h","compared":8,"mismatched":0,"mismatch_rate":0.0,"examples":[]}]}
+                """);
+
+        // When the report is written with it
+        Path out = dir.resolve("report.html");
+        CoverageReport.write(out, twoDays(), "Coverage", "test input", rep);
+        String html = Files.readString(out);
+
+        // Then a heat map cell per day and feature carries its rate, red for the skewed day, white for the clean one
+        assertTrue(html.contains("<svg id=\"chart-consistency\""), html);
+        assertTrue(html.contains("data-day=\"2025-10-01\" data-feature=\"txn_count_1h\" data-rate=\"0.375000\""), html);
+        assertTrue(html.contains("fill=\"rgb(220,65,65)\"><title>2025-10-01 txn_count_1h: 3 of 8 mismatched</title>"), html);
+        assertTrue(html.contains("data-rate=\"0.000000\" x=\"") && html.contains("fill=\"rgb(255,255,255)\""), html);
+        assertTrue(html.contains("<tr><td>txn_count_1h</td><td>16</td><td>3</td><td>18.8%</td></tr>"), html);
+        // and without it, no such section
+        assertFalse(CoverageReport.render(twoDays(), "Coverage", "x").contains("chart-consistency"));
     }
 
     @Test

@@ -72,9 +72,34 @@ class DemoEndToEndTest {
         assertEquals(w.cardsWithRequests(), j.get("online_records").asLong());
         assertEquals(j.get("distinct_record_identifiers").asLong(), j.get("online_records").asLong());
 
+        // and the app counted served vs computed values exactly where the world has both, finding the planted skew
+        // of declined_count_24h on the last day; splice consistency's report over the offline table says the same
+        Map<String, long[]> expectedConsistency = w.expectedConsistency();
+        long compared = 0;
+        long mismatched = 0;
+        for (Map.Entry<String, long[]> e : expectedConsistency.entrySet()) {
+            JsonNode c = j.at("/consistency/app_counters/" + e.getKey());
+            assertEquals(e.getValue()[0], c.path("compared").asLong(), e.getKey() + " compared in " + j.get("consistency"));
+            assertEquals(e.getValue()[1], c.path("mismatched").asLong(), e.getKey() + " mismatched in " + j.get("consistency"));
+            compared += e.getValue()[0];
+            mismatched += e.getValue()[1];
+        }
+        assertTrue(expectedConsistency.get("declined_count_24h")[1] > 0, "the world plants a skew");
+        assertEquals(0, expectedConsistency.get("txn_count_1h")[1]);
+        assertEquals(compared, j.at("/consistency/report_compared").asLong(), j.get("consistency").toString());
+        assertEquals(mismatched, j.at("/consistency/report_mismatched").asLong(), j.get("consistency").toString());
+
+        // and the training set has a row per request, the served share of fully logged requests, and the labels known
+        assertEquals(w.requests().size(), j.at("/training_set/rows").asLong());
+        assertEquals(w.requests().stream().filter(r -> r.logState() == World.LogState.LOGGED).count(),
+                j.at("/training_set/served_rows").asLong());
+        assertEquals(w.labelledRequests().size(), j.at("/training_set/rows_with_label").asLong());
+        assertTrue(Files.isRegularFile(out.resolve("training-set/_MANIFEST.json")));
+
         // and the report and the summary were written to the output folder
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("<svg id=\"chart-days\""));
+        assertTrue(html.contains("<svg id=\"chart-consistency\""));
         for (LocalDate d : w.days()) {
             assertTrue(html.contains("data-day=\"" + d + "\""), "no bar for " + d);
         }

@@ -95,18 +95,40 @@ class WorldTest {
             assertEquals(List.of("ds=2025-10-04", "ds=2025-10-05", "ds=2025-10-06", "ds=2025-10-07"),
                     s.map(p -> p.getFileName().toString()).sorted().toList());
         }
-        long lines;
-        try (Stream<Path> s = Files.walk(left)) {
-            lines = s.filter(Files::isRegularFile).mapToLong(p -> {
-                try {
-                    return Files.readAllLines(p).size();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).sum();
-        }
-        assertEquals(w.backfillRows().size(), lines);
+        long lines = lines(left);
+        // (the rows no log covers, plus the consistency sample of logged rows)
+        assertEquals(w.backfillRows().size() + w.consistencySampleRows().size(), lines);
         assertTrue(Files.readString(left.resolve("ds=2025-10-05/part-00000.jsonl")).contains("\"request_id\":\"req-"));
+    }
+
+    @Test
+    void theWorldPlantsASkewOnTheLastDayOnlyAndSamplesLoggedRowsForConsistency(@TempDir Path dir) throws Exception {
+        World w = World.generate(SMALL);
+        // the sample is a tenth of the fully logged requests, none of them backfilled otherwise
+        long logged = w.requests().stream().filter(r -> r.logState() == World.LogState.LOGGED).count();
+        assertTrue(w.consistencySampleRows().size() > logged / 20 && w.consistencySampleRows().size() < logged / 5,
+                w.consistencySampleRows().size() + " of " + logged);
+        assertTrue(w.consistencySampleRows().stream().noneMatch(World.Request::backfilled));
+        // served declined_count_24h differs from the true value only on the last day, and there for some requests
+        Map<String, World.Request> byId = new java.util.HashMap<>();
+        w.requests().forEach(r -> byId.put(r.requestId(), r));
+        long skewed = 0;
+        for (World.LogRecord l : w.logs()) {
+            World.Request r = byId.get(l.context().get("request_id"));
+            if (!l.values().get("declined_count_24h").equals(r.features().get("declined_count_24h"))) {
+                assertEquals(w.lastDay(), r.day());
+                assertTrue((Long) l.values().get("declined_count_24h") < (Long) r.features().get("declined_count_24h"));
+                skewed++;
+            }
+        }
+        assertTrue(skewed > 0);
+        Map<String, long[]> expected = w.expectedConsistency();
+        assertTrue(expected.get("declined_count_24h")[1] > 0 && expected.get("txn_count_1h")[1] == 0);
+        // labels: 95 % of the requests, filed by the day they became known (up to three days late)
+        Path labels = w.writeLabels(dir);
+        long lines = lines(labels);
+        assertEquals(w.labelledRequests().size(), lines);
+        assertTrue(lines > w.requests().size() * 0.9 && lines < w.requests().size());
     }
 
     @Test
@@ -115,5 +137,18 @@ class WorldTest {
         assertThrows(IllegalArgumentException.class, () -> new World.Settings(3, 0, 10, 2, LocalDate.now(), 1));
         assertThrows(IllegalArgumentException.class, () -> new World.Settings(3, 10, 0, 2, LocalDate.now(), 1));
         assertThrows(IllegalArgumentException.class, () -> new World.Settings(3, 10, 10, 19, LocalDate.now(), 1));
+    }
+
+    /** The lines of every file under {@code root}. */
+    private static long lines(Path root) throws java.io.IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.readAllLines(p).size();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).sum();
+        }
     }
 }

@@ -203,6 +203,11 @@ public final class DayTable {
         return 0L;
     }
 
+    /** {@code s3://} as Hadoop reads it ({@code s3a://}); anything else unchanged. */
+    public static String s3a(String path) {
+        return path.startsWith("s3://") ? "s3a://" + path.substring(5) : path;
+    }
+
     /** Reads the given days that exist (with a string {@code ds} column); null when none exists. */
     public Dataset<Row> read(SparkSession spark, Collection<LocalDate> wanted, String format) {
         List<String> paths = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.splice.backfill.training;
 
+import io.splice.backfill.cli.OfflineTableRange;
 import io.splice.backfill.cli.SparkCommand;
 import io.splice.backfill.io.DayTable;
 import io.splice.backfill.io.Sessions;
@@ -13,6 +14,7 @@ import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -59,24 +61,8 @@ public final class TrainingSetCommand extends SparkCommand implements Callable<I
     @Spec
     CommandSpec self;
 
-    @Option(names = "--definitions", paramLabel = "FILE", description = "joins.yaml")
-    java.nio.file.Path definitions;
-
-    @Option(names = "--join", paramLabel = "NAME")
-    String join;
-
-    @Option(names = "--version", paramLabel = "V")
-    String version;
-
-    @Option(names = "--start-date", paramLabel = "YYYY-MM-DD", description = "first day (UTC) of the rows' ts, inclusive")
-    LocalDate startDate;
-
-    @Option(names = "--end-date", paramLabel = "YYYY-MM-DD", description = "last day (UTC) of the rows' ts, inclusive")
-    LocalDate endDate;
-
-    @Option(names = "--offline", paramLabel = "PATH",
-            description = "the offline table: the S3 sink's prefix (its <name>_<version> folder is used) or the folder itself; s3a://, s3:// or a path (default: the join's offline.s3_prefix)")
-    String offline;
+    @Mixin
+    OfflineTableRange range = new OfflineTableRange();
 
     @Option(names = "--as-of", paramLabel = "ISO-INSTANT",
             description = "the set as it stood then: only revisions written at or before it (stitched_at, else log_append_time; never the event time), e.g. 2025-10-03T00:00:00Z")
@@ -171,29 +157,24 @@ public final class TrainingSetCommand extends SparkCommand implements Callable<I
             o.printf("re-running the request of %s (definitions sha256 %s, %d offline object%s)%n", fromManifest,
                     m.definitionsSha256().substring(0, 12), pinned.size(), pinned.size() == 1 ? "" : "s");
         } else {
-            List<String> missing = new ArrayList<>();
-            if (definitions == null) missing.add("--definitions");
-            if (join == null) missing.add("--join");
-            if (version == null) missing.add("--version");
-            if (startDate == null) missing.add("--start-date");
-            if (endDate == null) missing.add("--end-date");
+            List<String> missing = new ArrayList<>(range.missing());
             if (out == null && !dryRun) missing.add("--out");
             if (!missing.isEmpty()) {
                 e.println("error: missing " + String.join(", ", missing) + " (or --from-manifest PATH / --verify PATH)");
                 return 2;
             }
-            j = loadJoin(definitions, join, version);
+            j = loadJoin(range.definitions, range.join, range.version);
             if (j == null) {
                 return 2;
             }
             try {
-                defsText = Files.readString(definitions);
+                defsText = Files.readString(range.definitions);
             } catch (IOException ex) {
-                e.println("error: cannot read " + definitions + ": " + ex.getMessage());
+                e.println("error: cannot read " + range.definitions + ": " + ex.getMessage());
                 return 2;
             }
-            defsPath = definitions.toString();
-            request = new TrainingSetRequest(join, version, startDate, endDate, offline, asOf, writtenColumn, servedOnly,
+            defsPath = range.definitions.toString();
+            request = new TrainingSetRequest(range.join, range.version, range.startDate, range.endDate, range.offline, asOf, writtenColumn, servedOnly,
                     labels, labelColumns, labelRowIds, labelTsColumn, requireLabels, sampleRate, seed, format, withSources,
                     allowMissing);
         }

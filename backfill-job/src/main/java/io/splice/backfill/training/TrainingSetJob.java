@@ -163,8 +163,14 @@ public final class TrainingSetJob {
         for (String f : plan.servedFeatures()) {
             served = served.and(coalesce(col(OfflineColumns.SOURCES).getItem(f).equalTo(lit(SourceLabel.LOG)), lit(false)));
         }
+        // rows with provably no training/serving skew: every non-external feature as served (counted always)
+        Column allServed = lit(true);
+        for (FeatureDefinition f : plan.nonExternalFeatures()) {
+            allServed = allServed.and(coalesce(col(OfflineColumns.SOURCES).getItem(f.name()).equalTo(lit(SourceLabel.LOG)), lit(false)));
+        }
         Row c = latest.agg(count(lit(1)), sum(when(live, 0L).otherwise(1L)), sum(when(inDays, 1L).otherwise(0L)),
-                sum(when(inDays.and(sampled), 1L).otherwise(0L)), sum(when(inDays.and(sampled).and(served), 1L).otherwise(0L))).first();
+                sum(when(inDays.and(sampled), 1L).otherwise(0L)), sum(when(inDays.and(sampled).and(served), 1L).otherwise(0L)),
+                sum(when(inDays.and(sampled).and(allServed), 1L).otherwise(0L))).first();
         counts.put("row_keys", c.getLong(0));
         counts.put("deleted_rows", c.isNullAt(1) ? 0 : c.getLong(1));
         long liveInDays = c.isNullAt(2) ? 0 : c.getLong(2);
@@ -178,6 +184,10 @@ public final class TrainingSetJob {
             out.printf("sample (rate %s, seed %d): %s of %s rows%n", req.sampleRate(), req.seed(), Fmt.count(afterSample),
                     Fmt.count(liveInDays));
         }
+        long allServedRows = c.isNullAt(5) ? 0 : c.getLong(5);
+        counts.put("served_rows", allServedRows);
+        out.printf(Locale.ROOT, "served: %s of %s rows (%.1f%%) have every non-external feature from the log%n",
+                Fmt.count(allServedRows), Fmt.count(afterSample), afterSample == 0 ? 0.0 : 100.0 * allServedRows / afterSample);
         if (req.servedOnly() != null) {
             counts.put("served_only_rows", afterServed);
             out.printf(Locale.ROOT, "served-only: %s of %s rows (%.1f%%) have %s all from the log%n", Fmt.count(afterServed),

@@ -291,9 +291,8 @@ public final class TrainingSetPlan {
         return out;
     }
 
-    /** {@code s3://} as Hadoop reads it ({@code s3a://}); anything else unchanged. */
     static String s3a(String path) {
-        return path.startsWith("s3://") ? "s3a://" + path.substring(5) : path;
+        return DayTable.s3a(path);
     }
 
     /**
@@ -480,6 +479,11 @@ public final class TrainingSetPlan {
 
     public List<String> servedFeatures() {
         return servedFeatures;
+    }
+
+    /** The features a backfill computes (not external): the ones a training/serving skew can differ in. */
+    public List<FeatureDefinition> nonExternalFeatures() {
+        return join.parts().stream().filter(p -> !p.external()).flatMap(p -> p.features().stream()).toList();
     }
 
     public List<String> idColumns() {

@@ -1,5 +1,7 @@
 package io.splice.backfill.training;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.splice.backfill.Cli;
 import io.splice.backfill.TestData;
 import io.splice.backfill.TestSpark;
@@ -369,7 +371,7 @@ class TrainingSetCommandTest {
 
     @Test
     @DisplayName("--served-only keeps the rows whose features all came from the log and says how many")
-    void servedOnly() {
+    void servedOnly() throws IOException {
         Path out = tmp.resolve("set-served");
         Cli r = ok(args(out, "--served-only"));
         List<String> nonExternal = List.of("txn_count_1h", "txn_amount_24h", "last_status_7d");
@@ -378,6 +380,10 @@ class TrainingSetCommandTest {
         assertTrue(!expected.isEmpty() && expected.size() < all.size(), expected.size() + " of " + all.size());
         assertEquals(expected, render(out, 0));
         assertTrue(r.out().contains("served-only: " + expected.size() + " of " + all.size() + " rows"), r.out());
+        // the served share is counted (and in the manifest) on every run, also without --served-only
+        assertTrue(r.out().contains("served: " + expected.size() + " of " + all.size() + " rows"), r.out());
+        JsonNode m = new ObjectMapper().readTree(Files.readString(out.resolve("_MANIFEST.json")));
+        assertEquals(expected.size(), m.path("counts").path("served_rows").asLong(), m.toString());
 
         Path one = tmp.resolve("set-served-one");
         ok(args(one, "--served-only", "txn_count_1h", "--with-sources"));

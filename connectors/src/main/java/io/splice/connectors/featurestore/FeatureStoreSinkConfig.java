@@ -29,6 +29,7 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
     public static final String ROW_INDEX_CLIENT_PREFIX = "featurestore.row.index.client.";
     public static final String CLOSE_TIMEOUT_MS = "featurestore.close.timeout.ms";
     public static final String CONTROL_ENDPOINT_OVERRIDE = "featurestore.control.endpoint.override";
+    public static final String COALESCE = "featurestore.coalesce";
 
     private static final String GROUP = "Feature Store";
 
@@ -102,6 +103,13 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
                 "Endpoint override of the SageMaker control plane (DescribeFeatureGroup); " + AWS_ENDPOINT_OVERRIDE
                         + " applies to the Feature Store runtime only.",
                 GROUP, ++o, ConfigDef.Width.LONG, "Control plane endpoint");
+        def.define(COALESCE, Type.BOOLEAN, true, Importance.MEDIUM,
+                "Within each batch Connect delivers, send only the newest-EventTime PutRecord of each record identifier "
+                        + "(ties: the later record): the Feature Store keeps the newest EventTime, so an older put of the "
+                        + "same identifier would change nothing. A DeleteRecord between two puts of an identifier keeps "
+                        + "both. The offsets of the records a put covers are committed only once that put is "
+                        + "acknowledged; if it is refused, they go to the dead-letter queue with it.",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Coalesce puts per identifier");
         return def;
     }
 

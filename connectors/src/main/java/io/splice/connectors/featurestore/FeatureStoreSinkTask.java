@@ -91,6 +91,7 @@ public class FeatureStoreSinkTask extends SinkTask {
     private RowIndex rows;
     private boolean deleteOnTombstone;
     private boolean writesOnline;
+    private boolean coalesce;
     private int outages; // consecutive batches refused with a RetriableException (registry or control plane down)
     private final Stats stats = new Stats();
 
@@ -107,11 +108,14 @@ public class FeatureStoreSinkTask extends SinkTask {
         /** Attempts the store refused as throttled (the SDK's throttling detection), retried or not. */
         public final AtomicLong throttles = new AtomicLong();
         public final AtomicLong deadLettered = new AtomicLong();
+        /** Puts not sent: a newer put of the same identifier in the same batch covered them (featurestore.coalesce). */
+        public final AtomicLong coalesced = new AtomicLong();
 
         @Override
         public String toString() {
-            return puts + " puts, " + deletes + " deletes, " + deletesSkipped + " tombstones deleting nothing, "
-                    + alreadyApplied + " already applied, " + retries + " retries, " + throttles + " throttled attempts, "
+            return puts + " puts, " + coalesced + " coalesced away, " + deletes + " deletes, " + deletesSkipped
+                    + " tombstones deleting nothing, " + alreadyApplied + " already applied, " + retries + " retries, "
+                    + throttles + " throttled attempts, "
                     + deadLettered + " to the DLQ";
         }
     }
@@ -142,6 +146,7 @@ public class FeatureStoreSinkTask extends SinkTask {
         ttl = ttlSeconds > 0 ? TtlDuration.builder().unit(TtlDurationUnit.SECONDS).value((int) Math.min(Integer.MAX_VALUE, ttlSeconds)).build() : null;
         deletionMode = DeletionMode.fromValue(config.getString(FeatureStoreSinkConfig.DELETION_MODE));
         deleteOnTombstone = config.getBoolean(FeatureStoreSinkConfig.DELETE_ON_TOMBSTONE);
+        coalesce = config.getBoolean(FeatureStoreSinkConfig.COALESCE);
         // GetRecord reads the online store: with OfflineStore alone as target there is no online record to delete
         writesOnline = targetStores.isEmpty() || targetStores.contains(TargetStore.ONLINE_STORE);
         Map<String, Object> indexClient = config.rowIndexClient();
@@ -187,6 +192,8 @@ public class FeatureStoreSinkTask extends SinkTask {
     /** The task's {@link Stats} as Connect plugin metrics (public for the generated reference page). */
     public void registerMetrics(SinkMetrics metrics) {
         metrics.add("puts-total", "PutRecord calls the Feature Store acknowledged", stats.puts::get);
+        metrics.add("coalesced-total", "Puts not sent because a newer put of the same record identifier in the same "
+                + "batch covered them (featurestore.coalesce)", stats.coalesced::get);
         metrics.add("deletes-total", "DeleteRecord calls that deleted the online record of a row", stats.deletes::get);
         metrics.add("retries-total", "Attempts after the first of every Feature Store call (the AWS SDK's retries)",
                 stats.retries::get);
@@ -196,9 +203,19 @@ public class FeatureStoreSinkTask extends SinkTask {
                 stats.deadLettered::get);
     }
 
-    /** A prepared request: what to send and for which record. */
+    /**
+     * A prepared request: what to send and for which record; {@code eventTs}: a put's row time (its EventTime);
+     * {@code covered}: the records of older puts of the same identifier this one makes unnecessary.
+     */
     private record Op(SinkRecord record, TopicPartition tp, String orderKey, Supplier<CompletableFuture<?>> send,
-                      boolean delete) {
+                      boolean delete, long eventTs, List<SinkRecord> covered) {
+        Op covering(Op older) {
+            List<SinkRecord> c = new ArrayList<>(covered.size() + older.covered().size() + 1);
+            c.addAll(covered);
+            c.add(older.record());
+            c.addAll(older.covered());
+            return new Op(record, tp, orderKey, send, delete, eventTs, c);
+        }
     }
 
     /** A decoded record, before anything changed for it. */
@@ -234,6 +251,7 @@ public class FeatureStoreSinkTask extends SinkTask {
             throw e;
         }
         outages = 0;
+        List<Op> batch = new ArrayList<>(decoded.size());
         for (Object o : decoded) {
             Refused refusal = o instanceof Refused rf ? rf : null;
             List<Op> ops = List.of();
@@ -254,10 +272,38 @@ public class FeatureStoreSinkTask extends SinkTask {
                 tracker.submitted(tp, r.kafkaOffset());
                 tracker.done(tp, r.kafkaOffset());
             } else {
-                ops.forEach(this::submit);
+                batch.addAll(ops);
             }
         }
+        (coalesce ? coalesce(batch) : batch).forEach(this::submit);
         drainRefused();
+    }
+
+    /**
+     * The batch with, per record identifier, only the newest-EventTime put of each run of puts not separated by a
+     * delete of that identifier (ties: the later record); the others ride along as the survivor's covered records.
+     * A survivor stays where the run's first put was, so the order of each identifier's requests is kept.
+     */
+    private List<Op> coalesce(List<Op> batch) {
+        List<Op> out = new ArrayList<>(batch.size());
+        Map<String, Integer> openRun = new HashMap<>(); // identifier -> index in out of its run's put
+        for (Op op : batch) {
+            if (op.delete()) {
+                openRun.remove(op.orderKey());
+                out.add(op);
+                continue;
+            }
+            Integer i = openRun.get(op.orderKey());
+            if (i == null) {
+                openRun.put(op.orderKey(), out.size());
+                out.add(op);
+                continue;
+            }
+            Op held = out.get(i);
+            out.set(i, op.eventTs() >= held.eventTs() ? op.covering(held) : held.covering(op));
+            stats.coalesced.incrementAndGet();
+        }
+        return out;
     }
 
     /** The requests for one record, in order (none: nothing to do), after updating the row index. */
@@ -302,12 +348,12 @@ public class FeatureStoreSinkTask extends SinkTask {
         if (moved != null && deletes) {
             ops.add(deleteOp(r, tp, group, moved.identifier(), moved)); // the row left this identifier
         }
-        ops.add(new Op(r, tp, group.name() + "\u0000" + id, () -> runtime.putRecord(req), false));
+        ops.add(new Op(r, tp, group.name() + "\u0000" + id, () -> runtime.putRecord(req), false, d.value().getTs(), List.of()));
         return ops;
     }
 
     private Op deleteOp(SinkRecord r, TopicPartition tp, FeatureGroups.Group group, String id, RowIndex.Entry expected) {
-        return new Op(r, tp, group.name() + "\u0000" + id, () -> deleteIfHeld(group, id, expected), true);
+        return new Op(r, tp, group.name() + "\u0000" + id, () -> deleteIfHeld(group, id, expected), true, 0L, List.of());
     }
 
     /**
@@ -356,6 +402,7 @@ public class FeatureStoreSinkTask extends SinkTask {
 
     private void submit(Op op) {
         tracker.submitted(op.tp(), op.record().kafkaOffset());
+        op.covered().forEach(c -> tracker.submitted(tp(c), c.kafkaOffset()));
         acquirePermit();
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> prev = tails.put(op.orderKey(), mine);
@@ -365,12 +412,17 @@ public class FeatureStoreSinkTask extends SinkTask {
                 if (err == null) {
                     (!op.delete() ? stats.puts : Boolean.TRUE.equals(ok) ? stats.deletes : stats.deletesSkipped).incrementAndGet();
                     tracker.done(op.tp(), op.record().kafkaOffset());
+                    op.covered().forEach(c -> tracker.done(tp(c), c.kafkaOffset()));
                 } else {
                     Throwable cause = unwrap(err);
                     if (cause instanceof FatalError) {
                         fatal.compareAndSet(null, cause.getCause() == null ? cause : cause.getCause());
                     } else {
                         refused.add(new Refused(op.record(), cause.getMessage()));
+                        // the covered records were never written: they go to the DLQ with it, named
+                        String by = op.record().topic() + "-" + op.record().kafkaPartition() + "@" + op.record().kafkaOffset();
+                        op.covered().forEach(c -> refused.add(new Refused(c, "not written: the newer row of its record "
+                                + "identifier (" + by + ") that covered it in the same batch was refused: " + cause.getMessage())));
                     }
                 }
             } finally {
@@ -379,6 +431,10 @@ public class FeatureStoreSinkTask extends SinkTask {
                 mine.complete(null);
             }
         }));
+    }
+
+    private static TopicPartition tp(SinkRecord r) {
+        return new TopicPartition(r.topic(), r.kafkaPartition());
     }
 
     private void acquirePermit() {

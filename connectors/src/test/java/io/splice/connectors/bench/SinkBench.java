@@ -48,6 +48,7 @@ public final class SinkBench {
         int records = 0;
         double[] uploadMb = {64, 1};
         int[] inFlights = {1, 8, 32, 64, 128, 256};
+        int zipfIds = 0;
         Map<String, String> extra = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -57,13 +58,14 @@ public final class SinkBench {
                 case "--noise" -> noise = Integer.parseInt(args[++i]);
                 case "--records" -> records = Integer.parseInt(args[++i]);
                 case "--upload-mb" -> uploadMb = java.util.Arrays.stream(args[++i].split(",")).mapToDouble(Double::parseDouble).toArray();
+                case "--zipf" -> zipfIds = Integer.parseInt(args[++i]);
                 case "--in-flight" -> inFlights = java.util.Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--set" -> {
                     String kv = args[++i];
                     extra.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--quick, --only online|offline, "
-                        + "--in-flight 1,8,64, --throttle SHARE, --noise BYTES, --records N, --set key=value)");
+                        + "--in-flight 1,8,64, --zipf IDS, --throttle SHARE, --noise BYTES, --records N, --set key=value)");
             }
         }
         if ("upload".equals(only)) {
@@ -77,6 +79,29 @@ public final class SinkBench {
                     double secs = S3BenchDriver.uploads(s3, (long) (mb * 1024 * 1024), count, extra);
                     System.out.printf(Locale.ROOT, "| %.1f | %d | %.2f | %.1f | %.1f |%n", mb, count, secs, mb * count / secs,
                             count / secs);
+                }
+            }
+            return;
+        }
+        if (zipfIds > 0) {
+            int n = records > 0 ? records : 200_000;
+            System.out.printf(Locale.ROOT, "## Online sink, Zipf(1.0) stream over %,d identifiers (10 ms injected latency per call, "
+                    + "batches of 500%s)%n%n", zipfIds, extra.isEmpty() ? "" : ", " + extra);
+            System.out.println("| max.in.flight | records | seconds | records/s absorbed | puts | puts/record | puts/s | client CPU µs/put | endpoint CPU µs/call |");
+            System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            try (FeatureStoreEndpoint fs = FeatureStoreEndpoint.start()) {
+                fs.recordWrites(false);
+                fs.createFeatureGroup(FeatureGroupSpec.of("payments_v2", "card_id", "EventTime"));
+                fs.faults().latency(Duration.ofMillis(10)).seed(42).throttle(throttle);
+                List<SinkRecord> warm = zipfRecords(Math.min(n, 40_000), zipfIds, 1);
+                online(fs, 256, warm, extra, new long[1], new long[3]); // warm-up (JIT), not printed
+                List<SinkRecord> stream = zipfRecords(n, zipfIds, 42);
+                for (int inFlight : inFlights) {
+                    long[] counts = new long[3];
+                    double secs = online(fs, inFlight, stream, extra, new long[1], counts);
+                    System.out.printf(Locale.ROOT, "| %d | %d | %.2f | %.0f | %d | %.3f | %.0f | %.1f | %.1f |%n", inFlight, n, secs,
+                            n / secs, counts[0], (double) counts[0] / n, counts[0] / secs, counts[1] / 1e3 / Math.max(1, counts[0]),
+                            counts[2] / 1e3 / Math.max(1, counts[0]));
                 }
             }
             return;
@@ -120,7 +145,31 @@ public final class SinkBench {
         return online(fs, inFlight, n, extra, new long[1]);
     }
 
-    static double online(FeatureStoreEndpoint fs, int inFlight, int n, Map<String, String> extra, long[] retries) {
+    /** A stitched stream whose record identifiers (cards) follow Zipf(1.0) over {@code ids}; rows are distinct. */
+    static List<SinkRecord> zipfRecords(int n, int ids, long seed) {
+        double[] cdf = new double[ids];
+        double sum = 0;
+        for (int k = 0; k < ids; k++) {
+            sum += 1.0 / (k + 1);
+            cdf[k] = sum;
+        }
+        java.util.Random rnd = new java.util.Random(seed);
+        List<SinkRecord> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            double u = rnd.nextDouble() * sum;
+            int k = java.util.Arrays.binarySearch(cdf, u);
+            int card = k >= 0 ? k : -k - 1;
+            out.add(TestData.sinkRecord(TOPIC, 0, i, DAY1, "r" + i, TestData.payment("r" + i, "c" + card, DAY1 + i, 1, i, i * 0.5)));
+        }
+        return out;
+    }
+
+    /**
+     * Puts {@code records} in batches of 500 and waits until all are acknowledged; {@code counts}: puts sent, CPU ns of
+     * this JVM's other threads (the client) and of the endpoint's threads during the run.
+     */
+    static double online(FeatureStoreEndpoint fs, int inFlight, List<SinkRecord> records, Map<String, String> extra,
+                         long[] retries, long[] counts) {
         Map<String, String> c = new HashMap<>();
         c.put("splice.definitions.yaml", TestData.DEFINITIONS);
         c.put("schema.registry.url", TestData.REGISTRY_URL);
@@ -131,15 +180,12 @@ public final class SinkBench {
         c.put("featurestore.control.endpoint.override", fs.endpoint().toString());
         c.put("featurestore.max.in.flight", Integer.toString(inFlight));
         c.putAll(extra);
-        List<SinkRecord> records = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            records.add(TestData.sinkRecord(TOPIC, 0, i, DAY1, "r" + i,
-                    TestData.payment("r" + i, "c" + (i % 5000), DAY1 + i, 1, i, i * 0.5)));
-        }
+        int n = records.size();
         FeatureStoreSinkTask task = new FeatureStoreSinkTask();
         task.initialize(new FakeContext(true));
         task.start(c);
         try {
+            Map<Long, long[]> before = threadCpu();
             long start = System.nanoTime();
             for (int i = 0; i < n; i += 500) {
                 task.put(records.subList(i, Math.min(n, i + 500)));
@@ -148,15 +194,52 @@ public final class SinkBench {
                 throw new IllegalStateException("online sink did not finish");
             }
             double secs = (System.nanoTime() - start) / 1e9;
+            long[] cpu = cpuSince(before);
             retries[0] = task.stats().retries.get();
             long committed = task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(n)))
                     .get(new TopicPartition(TOPIC, 0)).offset();
-            if (committed != n || task.stats().puts.get() != n) {
+            if (committed != n || task.stats().puts.get() + task.stats().coalesced.get() != n) {
                 throw new IllegalStateException("online sink lost records: " + task.stats());
             }
+            counts[0] = task.stats().puts.get();
+            counts[1] = cpu[0];
+            counts[2] = cpu[1];
             return secs;
         } finally {
             task.stop();
         }
+    }
+
+    /** CPU ns per live thread id, with 1 for the endpoint's threads (its handlers and the HTTP dispatcher), else 0. */
+    private static Map<Long, long[]> threadCpu() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<Long, long[]> out = new HashMap<>();
+        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null) {
+                boolean endpoint = t.getThreadName().startsWith("featurestore-endpoint-") || t.getThreadName().startsWith("HTTP-Dispatcher");
+                out.put(t.getThreadId(), new long[]{mx.getThreadCpuTime(t.getThreadId()), endpoint ? 1 : 0});
+            }
+        }
+        return out;
+    }
+
+    /** {client CPU ns, endpoint CPU ns} since {@code before} (threads that ended in between are not counted). */
+    private static long[] cpuSince(Map<Long, long[]> before) {
+        long[] out = new long[2];
+        threadCpu().forEach((id, now) -> {
+            long[] b = before.get(id);
+            long d = now[0] - (b == null ? 0 : b[0]);
+            out[(int) now[1]] += Math.max(0, d);
+        });
+        return out;
+    }
+
+    static double online(FeatureStoreEndpoint fs, int inFlight, int n, Map<String, String> extra, long[] retries) {
+        List<SinkRecord> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            records.add(TestData.sinkRecord(TOPIC, 0, i, DAY1, "r" + i,
+                    TestData.payment("r" + i, "c" + (i % 5000), DAY1 + i, 1, i, i * 0.5)));
+        }
+        return online(fs, inFlight, records, extra, retries, new long[3]);
     }
 }

@@ -91,7 +91,7 @@ class FeatureStoreSinkTaskTest {
     void everyRecordLandsWithItsValuesAsStringsAndOnlyAcknowledgedOffsetsAreCommitted() {
         // Given 300 revisions of 40 cards over two partitions, the Feature Store answering after 50 ms
         FakeContext ctx = new FakeContext(true);
-        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "16"));
+        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "16", "featurestore.coalesce", "false"));
         endpoint.faults().latency(Duration.ofMillis(50));
         List<SinkRecord> records = new ArrayList<>();
         Map<String, StitchedRecord> latest = new LinkedHashMap<>();
@@ -134,7 +134,8 @@ class FeatureStoreSinkTaskTest {
         // Given 30 % of calls throttled and 5 % answered 503
         endpoint.faults().seed(42).throttle(0.30).unavailable(0.05);
         FakeContext ctx = new FakeContext(true);
-        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "64", "featurestore.retry.max.attempts", "40"));
+        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "64", "featurestore.retry.max.attempts", "40",
+                "featurestore.coalesce", "false"));
         List<SinkRecord> records = new ArrayList<>();
         Map<String, List<String>> produced = new HashMap<>();
         int n = 1200;
@@ -161,11 +162,7 @@ class FeatureStoreSinkTaskTest {
         assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
         assertTrue(endpoint.injectedFaults() > n / 4, "faults were injected: " + endpoint.injectedFaults());
         assertEquals(endpoint.injectedFaults(), task.stats().retries.get());
-        Map<TopicPartition, OffsetAndMetadata> committed = task.preCommit(Map.of(new TopicPartition(TOPIC, 0),
-                new OffsetAndMetadata(0), new TopicPartition(TOPIC, 1), new OffsetAndMetadata(0), new TopicPartition(TOPIC, 2),
-                new OffsetAndMetadata(0)));
-        assertEquals(List.of(400L, 400L, 400L), List.of(committed.get(new TopicPartition(TOPIC, 0)).offset(),
-                committed.get(new TopicPartition(TOPIC, 1)).offset(), committed.get(new TopicPartition(TOPIC, 2)).offset()));
+        assertEquals(List.of(400L, 400L, 400L), committedOfThreePartitions(task));
     }
 
     @Test
@@ -277,9 +274,80 @@ class FeatureStoreSinkTaskTest {
     }
 
     @Test
+    void coalescingSendsOnlyTheNewestEventTimePutOfEachIdentifierPerBatchAndCommitsWhatItCovers() {
+        // Given 1,200 rows of 40 cards over 3 partitions, every 7th a late row older than its card's rows so far, with
+        // 30 % of calls throttled
+        endpoint.faults().seed(7).throttle(0.30);
+        FakeContext ctx = new FakeContext(true);
+        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "64", "featurestore.retry.max.attempts", "40"));
+        List<SinkRecord> records = new ArrayList<>();
+        Map<String, StitchedRecord> newest = new HashMap<>();
+        int n = 1200;
+        for (int i = 0; i < n; i++) {
+            String card = "c" + (i % 40);
+            long ts = i % 7 == 3 ? DAY1 - i * 1000L : DAY1 + i * 1000L;
+            StitchedRecord v = TestData.payment("r" + i, card, ts, 1, i, 1.0);
+            records.add(TestData.sinkRecord(TOPIC, i % 3, i / 3, DAY1 + i, "r" + i, v));
+            newest.merge(card, v, (a, b) -> b.getTs() >= a.getTs() ? b : a);
+        }
+
+        // When they are put in batches of 400
+        for (int i = 0; i < n; i += 400) {
+            task.put(records.subList(i, i + 400));
+        }
+        assertTrue(task.awaitIdle(60_000));
+
+        // Then each batch sent one put per card, each newer than the card's last (no write the store ignores)
+        assertEquals(120, endpoint.writes().size());
+        assertTrue(endpoint.writes().stream().allMatch(Write::applied), "every put sent was newer than what the card held");
+        assertEquals(120L, task.stats().puts.get());
+        assertEquals(1080L, task.stats().coalesced.get());
+        // and the store ends as without coalescing: each card holds its newest-EventTime row
+        for (Map.Entry<String, StitchedRecord> e : newest.entrySet()) {
+            assertEquals(e.getValue().getValues().get("txn_count_1h").toString(),
+                    endpoint.record("payments_v2", e.getKey()).orElseThrow().get("txn_count_1h"), e.getKey());
+        }
+        // and every offset, covered ones included, is committable; nothing went to the DLQ
+        assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
+        assertEquals(List.of(400L, 400L, 400L), committedOfThreePartitions(task));
+    }
+
+    @Test
+    void theRowsAPutCoveredGoToTheDeadLetterQueueWithItWhenItIsRefusedAndNotBefore() {
+        // Given a feature group without 'segment', and card c5's two rows in one batch: an acceptable older one and a
+        // newer one the Feature Store refuses; the Feature Store answers after 200 ms
+        endpoint.createFeatureGroup(new FeatureGroupSpec("payments_v2", "card_id", "EventTime",
+                paymentsGroup().featureDefinitions().entrySet().stream().filter(e -> !e.getKey().equals("segment"))
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), null));
+        endpoint.faults().latency(Duration.ofMillis(200));
+        FakeContext ctx = new FakeContext(true);
+        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.retry.max.attempts", "1"));
+        StitchedRecord older = TestData.payment("r0", "c5", DAY1, 1, 0, 1.0);
+        older.getValues().put("segment", null);
+        StitchedRecord newer = TestData.payment("r1", "c5", DAY1 + 1000, 1, 1, 1.0);
+
+        // When they are put
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r0", older), TestData.sinkRecord(TOPIC, 0, 1, DAY1, "r1", newer)));
+        // the covered row's offset is not committable before the put covering it is answered
+        assertEquals(0L, task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(0)))
+                .get(new TopicPartition(TOPIC, 0)).offset());
+        assertTrue(task.awaitIdle(10_000));
+
+        // Then nothing was written; both rows are in the DLQ, the covered one saying which row's refusal it shares
+        assertEquals(0, endpoint.writes().size());
+        assertEquals(0L, task.stats().puts.get());
+        Map<Long, String> dlq = ctx.deadLetters.stream().collect(Collectors.toMap(d -> d.record().kafkaOffset(), d -> d.error().getMessage()));
+        assertEquals(List.of(0L, 1L), dlq.keySet().stream().sorted().toList());
+        assertTrue(dlq.get(1L).startsWith("PutRecord refused: ValidationError (HTTP 400)"), dlq.get(1L));
+        assertTrue(dlq.get(0L).startsWith("not written: the newer row of its record identifier (" + TOPIC + "-0@1)"), dlq.get(0L));
+        assertEquals(1L, task.stats().coalesced.get());
+        assertEquals(2L, task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(2))).get(new TopicPartition(TOPIC, 0)).offset());
+    }
+
+    @Test
     void anOlderEventTimeDoesNotOverwriteTheNewerRecord() {
         FakeContext ctx = new FakeContext(true);
-        FeatureStoreSinkTask task = task(ctx, Map.of());
+        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.coalesce", "false"));
         // Given card c1 at 10:00 (count 10), then a late revision of another row of c1 at 09:00 (count 9)
         task.put(List.of(TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r10", TestData.payment("r10", "c1", DAY1 + 36_000_000L, 1, 10, 1.0)),
                 TestData.sinkRecord(TOPIC, 0, 1, DAY1, "r9", TestData.payment("r9", "c1", DAY1 + 32_400_000L, 1, 9, 1.0))));
@@ -350,5 +418,16 @@ class FeatureStoreSinkTaskTest {
             assertEquals("2", endpoint.record("payments_v2", "c2").orElseThrow().get("txn_count_1h"));
             assertEquals(2L, task.preCommit(current(2)).get(new TopicPartition(TOPIC, 0)).offset());
         }
+    }
+
+    /** What preCommit allows to commit of partitions 0, 1 and 2. */
+    private static List<Long> committedOfThreePartitions(FeatureStoreSinkTask task) {
+        Map<TopicPartition, OffsetAndMetadata> current = new HashMap<>();
+        for (int p = 0; p < 3; p++) {
+            current.put(new TopicPartition(TOPIC, p), new OffsetAndMetadata(0));
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = task.preCommit(current);
+        return List.of(committed.get(new TopicPartition(TOPIC, 0)).offset(), committed.get(new TopicPartition(TOPIC, 1)).offset(),
+                committed.get(new TopicPartition(TOPIC, 2)).offset());
     }
 }

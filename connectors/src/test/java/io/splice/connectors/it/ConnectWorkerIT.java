@@ -154,6 +154,8 @@ class ConnectWorkerIT {
         fsConfig.put("connector.class", "io.splice.connectors.featurestore.FeatureStoreSinkConnector");
         fsConfig.put("aws.endpoint.override", featureStore.endpoint().toString());
         fsConfig.put("featurestore.control.endpoint.override", featureStore.endpoint().toString());
+        // every record written once, as below (coalescing, on by default, is tested in FeatureStoreSinkTaskTest)
+        fsConfig.put("featurestore.coalesce", "false");
         connect.startConnector("featurestore-online", fsConfig);
         connect.awaitRunning("s3-offline", WAIT);
         connect.awaitRunning("featurestore-online", WAIT);

@@ -1,5 +1,7 @@
 package io.splice.demo.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.splice.core.api.Definitions;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.Topics;
@@ -13,6 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +26,8 @@ import java.util.concurrent.Callable;
         description = {
                 "Writes the coverage report: a self-contained HTML file (inline SVG, no network) with, per day, a stacked",
                 "bar of the sources of the values (bootstrap / log / backfill / missing) and, per feature, the missing",
-                "share and the mix of sources. Every row counts once, with its latest revision.",
+                "share and the mix of sources. Every row counts once, with its latest revision. With --consistency, the",
+                "mismatch rate of served vs computed values per feature and day (from splice consistency --out).",
                 "",
                 "Inputs (--input):",
                 "  kafka:<topic>          a stitched topic (with --bootstrap-servers and --schema-registry)",
@@ -74,6 +78,10 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--title", paramLabel = "TEXT", description = "the report's title")
     String title;
 
+    @Option(names = "--consistency", paramLabel = "FILE",
+            description = "the JSON of `splice consistency --out FILE`: adds the mismatch rate per feature per day")
+    Path consistency;
+
     @Override
     public Integer call() {
         var err = spec.commandLine().getErr();
@@ -113,7 +121,20 @@ public final class ReportCommand implements Callable<Integer> {
         List<String> features = j == null ? List.of() : j.features().stream().map(f -> f.name()).toList();
         Coverage c = rows.coverage(features, j == null ? null : j.recordIdentifier());
         String t = title != null ? title : "Splice coverage" + (j != null ? ": " + j.id() : "");
-        CoverageReport.write(out, c, t, what.toString());
+        JsonNode consistencyReport = null;
+        if (consistency != null) {
+            try {
+                consistencyReport = new ObjectMapper().readTree(consistency.toFile());
+            } catch (IOException e) {
+                err.println("error: --consistency " + consistency + ": not a splice consistency report (" + e.getMessage() + ")");
+                return 2;
+            }
+            if (!consistencyReport.has("cells")) {
+                err.println("error: --consistency " + consistency + ": not a splice consistency report (no \"cells\")");
+                return 2;
+            }
+        }
+        CoverageReport.write(out, c, t, what.toString(), consistencyReport);
         System.out.printf(Locale.ROOT, "wrote %s: %,d rows, %,d values, %d days, %d features from %s%n",
                 out.toAbsolutePath(), c.rows(), c.values(), c.byDay().size(), c.features().size(), what);
         return 0;
