@@ -104,10 +104,11 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
                         + " applies to the Feature Store runtime only.",
                 GROUP, ++o, ConfigDef.Width.LONG, "Control plane endpoint");
         def.define(COALESCE, Type.BOOLEAN, true, Importance.MEDIUM,
-                "Within each batch Connect delivers, send only the newest-EventTime PutRecord of each record identifier "
-                        + "(ties: the later record): the Feature Store keeps the newest EventTime, so an older put of the "
-                        + "same identifier would change nothing. A DeleteRecord between two puts of an identifier keeps "
-                        + "both. The offsets of the records a put covers are committed only once that put is "
+                "Send only the newest-EventTime PutRecord of each record identifier (ties: the later record) of each "
+                        + "batch Connect delivers, and fold a later put into one that still waits behind an in-flight "
+                        + "request of its identifier: the Feature Store keeps the newest EventTime, so an older put of "
+                        + "the same identifier would change nothing. A DeleteRecord between two puts of an identifier "
+                        + "keeps both. The offsets of the records a put covers are committed only once that put is "
                         + "acknowledged; if it is refused, they go to the dead-letter queue with it.",
                 GROUP, ++o, ConfigDef.Width.SHORT, "Coalesce puts per identifier");
         return def;

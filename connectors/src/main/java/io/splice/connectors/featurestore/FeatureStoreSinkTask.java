@@ -85,6 +85,8 @@ public class FeatureStoreSinkTask extends SinkTask {
 
     private final OffsetTracker tracker = new OffsetTracker();
     private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
+    /** Per identifier, its last op not yet started (featurestore.coalesce folds later puts into it). */
+    private final Map<String, Queued> waiting = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
     private final List<Reported> reported = new ArrayList<>();
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
@@ -400,37 +402,70 @@ public class FeatureStoreSinkTask extends SinkTask {
         });
     }
 
+    /** An op chained behind the previous one of its identifier; until it starts, a newer put may take its place. */
+    private static final class Queued {
+        Op op;
+        boolean started;
+
+        Queued(Op op) {
+            this.op = op;
+        }
+    }
+
     private void submit(Op op) {
         tracker.submitted(op.tp(), op.record().kafkaOffset());
         op.covered().forEach(c -> tracker.submitted(tp(c), c.kafkaOffset()));
+        if (coalesce && !op.delete()) {
+            // a put of this identifier still waits behind one in flight: fold this one into it (it takes no permit)
+            Queued w = waiting.get(op.orderKey());
+            if (w != null) {
+                synchronized (w) {
+                    if (!w.started && !w.op.delete()) {
+                        w.op = op.eventTs() >= w.op.eventTs() ? op.covering(w.op) : w.op.covering(op);
+                        stats.coalesced.incrementAndGet();
+                        return;
+                    }
+                }
+            }
+        }
         acquirePermit();
+        Queued queued = new Queued(op);
+        waiting.put(op.orderKey(), queued); // a delete takes the slot too: no put is folded across it
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> prev = tails.put(op.orderKey(), mine);
         CompletableFuture<Void> start = prev == null ? CompletableFuture.completedFuture(null) : prev;
-        start.whenComplete((x, t) -> call(op).whenComplete((ok, err) -> {
-            try {
-                if (err == null) {
-                    (!op.delete() ? stats.puts : Boolean.TRUE.equals(ok) ? stats.deletes : stats.deletesSkipped).incrementAndGet();
-                    tracker.done(op.tp(), op.record().kafkaOffset());
-                    op.covered().forEach(c -> tracker.done(tp(c), c.kafkaOffset()));
-                } else {
-                    Throwable cause = unwrap(err);
-                    if (cause instanceof FatalError) {
-                        fatal.compareAndSet(null, cause.getCause() == null ? cause : cause.getCause());
-                    } else {
-                        refused.add(new Refused(op.record(), cause.getMessage()));
-                        // the covered records were never written: they go to the DLQ with it, named
-                        String by = op.record().topic() + "-" + op.record().kafkaPartition() + "@" + op.record().kafkaOffset();
-                        op.covered().forEach(c -> refused.add(new Refused(c, "not written: the newer row of its record "
-                                + "identifier (" + by + ") that covered it in the same batch was refused: " + cause.getMessage())));
-                    }
-                }
-            } finally {
-                permits.release();
-                tails.remove(op.orderKey(), mine);
-                mine.complete(null);
+        start.whenComplete((x, t) -> {
+            Op run;
+            synchronized (queued) {
+                queued.started = true;
+                run = queued.op;
             }
-        }));
+            waiting.remove(run.orderKey(), queued);
+            call(run).whenComplete((ok, err) -> {
+                try {
+                    if (err == null) {
+                        (!run.delete() ? stats.puts : Boolean.TRUE.equals(ok) ? stats.deletes : stats.deletesSkipped).incrementAndGet();
+                        tracker.done(run.tp(), run.record().kafkaOffset());
+                        run.covered().forEach(c -> tracker.done(tp(c), c.kafkaOffset()));
+                    } else {
+                        Throwable cause = unwrap(err);
+                        if (cause instanceof FatalError) {
+                            fatal.compareAndSet(null, cause.getCause() == null ? cause : cause.getCause());
+                        } else {
+                            refused.add(new Refused(run.record(), cause.getMessage()));
+                            // the covered records were never written: they go to the DLQ with it, named
+                            String by = run.record().topic() + "-" + run.record().kafkaPartition() + "@" + run.record().kafkaOffset();
+                            run.covered().forEach(c -> refused.add(new Refused(c, "not written: the newer row of its record "
+                                    + "identifier (" + by + ") that covered it was refused: " + cause.getMessage())));
+                        }
+                    }
+                } finally {
+                    permits.release();
+                    tails.remove(run.orderKey(), mine);
+                    mine.complete(null);
+                }
+            });
+        });
     }
 
     private static TopicPartition tp(SinkRecord r) {

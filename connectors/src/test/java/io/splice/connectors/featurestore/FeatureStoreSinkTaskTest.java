@@ -313,6 +313,36 @@ class FeatureStoreSinkTaskTest {
     }
 
     @Test
+    void aPutWaitingBehindItsIdentifiersInFlightPutTakesInTheLaterOnesAcrossBatchesButNotAcrossADelete() {
+        // Given a Feature Store answering after 300 ms and card c1's rows arriving one batch at a time: r0 (sent at
+        // once), r1, r2 and an older late r3 while r0 is in flight, then a tombstone of r2's row and r4
+        endpoint.faults().latency(Duration.ofMillis(300));
+        FakeContext ctx = new FakeContext(true);
+        FeatureStoreSinkTask task = task(ctx, Map.of());
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r0", TestData.payment("r0", "c1", DAY1, 1, 0, 1.0))));
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 1, DAY1, "r1", TestData.payment("r1", "c1", DAY1 + 1000, 1, 1, 1.0))));
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 2, DAY1, "r2", TestData.payment("r2", "c1", DAY1 + 2000, 1, 2, 1.0))));
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 3, DAY1, "r3", TestData.payment("r3", "c1", DAY1 - 5000, 1, 3, 1.0))));
+        // r1 and r3 are folded into r2, which waits: none of their offsets is committable yet
+        assertEquals(0L, task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(0)))
+                .get(new TopicPartition(TOPIC, 0)).offset());
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 4, DAY1, "r2", null)));
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 5, DAY1, "r4", TestData.payment("r4", "c1", DAY1 + 4000, 1, 4, 1.0))));
+        assertTrue(task.awaitIdle(20_000));
+
+        // Then c1 got r0, then r2 (covering r1 and r3), then the delete of r2's record, then r4: nothing crossed the delete
+        assertEquals(java.util.Arrays.asList("0", "2", null, "4"), endpoint.writes().stream()
+                .map(w -> w.record().get("txn_count_1h")).toList(), "the delete is the write without a count");
+        assertTrue(endpoint.writes().stream().allMatch(Write::applied));
+        assertEquals(2L, task.stats().coalesced.get());
+        assertEquals(1L, task.stats().deletes.get());
+        assertEquals("4", endpoint.record("payments_v2", "c1").orElseThrow().get("txn_count_1h"));
+        assertEquals(6L, task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(6)))
+                .get(new TopicPartition(TOPIC, 0)).offset());
+        assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
+    }
+
+    @Test
     void theRowsAPutCoveredGoToTheDeadLetterQueueWithItWhenItIsRefusedAndNotBefore() {
         // Given a feature group without 'segment', and card c5's two rows in one batch: an acceptable older one and a
         // newer one the Feature Store refuses; the Feature Store answers after 200 ms
