@@ -1,6 +1,6 @@
 # The stitching app. Build from the repository root after `mvn -DskipTests package`:
 #   docker build -f docker/streams-app.Dockerfile -t splice/streams-app .
-FROM eclipse-temurin:17-jre
+FROM eclipse-temurin:17.0.13_11-jre
 RUN useradd --system --uid 10001 splice && mkdir -p /var/lib/splice /etc/splice && chown splice /var/lib/splice
 COPY streams-app/target/splice-streams-app.jar /opt/splice/splice-streams-app.jar
 USER splice

@@ -74,7 +74,8 @@ class PrometheusServerTest {
 
     static final Set<String> CORE_PANELS = Set.of("Records in by source", "Stitched out", "Dead letters by reason",
             "Coverage by source", "Consumer lag (max per instance)", "State rows", "State bytes", "Process latency (avg)",
-            "Instances up and ready", "Sink records sent", "Sink dead letters and retries", "Sink put time");
+            "Instances up and ready", "Sink records sent", "Sink dead letters and retries", "Sink put time",
+            "Merge time per record");
 
     @Test
     void everyExpressionOfTheRulesAndTheDashboardEvaluatesAgainstARealScrape(StackEndpoints stack) throws Exception {

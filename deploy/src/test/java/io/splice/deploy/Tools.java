@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 final class Tools {
     /** deploy/ (the module's base directory, where Surefire runs the tests). */
     static final Path DEPLOY = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().normalize();
+    /** The repository's root (docker/, examples/). */
+    static final Path REPO = DEPLOY.getParent();
     static final Path RULES_DIR = DEPLOY.resolve("prometheus");
     static final Path RULES = RULES_DIR.resolve("splice-rules.yaml");
     static final Path RULE_TESTS = RULES_DIR.resolve("splice-rules.test.yaml");

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,14 @@ class RetentionTest {
         assertEquals(ROWS, evicted());
         assertEquals(List.of("tick-1", "tick-2", "tick-3"), h.stitched(OUT).stream().map(kv -> kv.key).toList(),
                 "no tombstone for an evicted row");
+        // each step is timed: one more minute of stream time, one more timed punctuation
+        var eviction = h.timer("splice.eviction.duration", "join", "payments.v1");
+        long steps = eviction.count();
+        assertTrue(steps >= 3, "three steps evicted rows: " + steps);
+        assertTrue(eviction.max(TimeUnit.NANOSECONDS) > 0, "time was recorded");
+        log("tick-4", T0 + DAY + 5 * MINUTE);
+        assertEquals(steps + 1, eviction.count());
+        assertEquals(List.of("tick-4"), h.stitched(OUT).stream().map(kv -> kv.key).toList());
 
         // A record for an evicted row is a dead letter
         log("r00001", T0);

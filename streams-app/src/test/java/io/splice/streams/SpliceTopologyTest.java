@@ -129,6 +129,20 @@ class SpliceTopologyTest {
     }
 
     @Test
+    void everyRecordReachingTheStitcherIsTimedOnceUnchangedMergesIncluded() {
+        // Given two rows, one of them replayed (an unchanged merge emits nothing but still costs a merge)
+        h.log(fullLog("r1", 3, 120.5, 0.25));
+        h.log(fullLog("r2", 4, 10.0, 0.5));
+        h.pipe("splice.fetch-log.replay", "anything", fullLog("r1", 3, 120.5, 0.25));
+
+        // Then the merge timer of payments.v1 counts the three records, with their time
+        var merge = h.timer("splice.merge.duration", "join", "payments.v1");
+        assertEquals(3, merge.count());
+        assertTrue(merge.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) > 0, "time was recorded");
+        assertEquals(2, h.stitched(V1).size());
+    }
+
+    @Test
     void tombstonesDeleteSourcesAndRows() {
         h.pipe("splice.backfill.payments.v1", "r1", row("r1", Map.of("cnt", 7L, "amt", 9.0), Map.of("card_txn", card)));
         h.pipe("splice.backfill.payments.v1", "r1", null);

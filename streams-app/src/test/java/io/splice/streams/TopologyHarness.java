@@ -118,6 +118,15 @@ final class TopologyHarness implements AutoCloseable {
         return driver.createOutputTopic(topics.dlq(), new ByteArrayDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
     }
 
+    /** A timer (e.g. splice.merge.duration); fails the test when absent. */
+    io.micrometer.core.instrument.Timer timer(String name, String... tags) {
+        var t = meters.find(name).tags(tags).timer();
+        if (t == null) {
+            throw new AssertionError("no timer " + name + " " + List.of(tags) + " in " + meters.getMetersAsString());
+        }
+        return t;
+    }
+
     double counter(String name, String... tags) {
         var c = meters.find(name).tags(tags).counter();
         return c == null ? 0 : c.count();

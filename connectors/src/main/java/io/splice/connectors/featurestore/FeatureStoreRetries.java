@@ -7,6 +7,9 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.metrics.CoreMetric;
+import software.amazon.awssdk.metrics.MetricCollection;
+import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 
@@ -76,6 +79,29 @@ final class FeatureStoreRetries {
                 : t.getClass().getSimpleName() + ": " + (t instanceof SdkException s ? s.rawMessage() : t.getMessage());
         Integer attempts = t instanceof SdkException s ? s.numAttempts() : null;
         return attempts != null && attempts > 1 ? "gave up after " + attempts + " attempts: " + why : why;
+    }
+
+    /** The SDK's error type of an attempt it classified as throttled (its own throttling detection). */
+    private static final String THROTTLING = "Throttling";
+
+    /**
+     * Counts the attempts the store refused as throttled (ThrottlingException and the like, HTTP 429) into
+     * {@code throttles}, from the SDK's per-attempt metrics: the same classification its retry strategy uses. A
+     * subset of the attempts that failed, distinct from the retries (a throttled last attempt is not retried).
+     */
+    static MetricPublisher throttleCounter(AtomicLong throttles) {
+        return new MetricPublisher() {
+            @Override
+            public void publish(MetricCollection call) {
+                call.childrenWithName("ApiCallAttempt")
+                        .filter(attempt -> attempt.metricValues(CoreMetric.ERROR_TYPE).contains(THROTTLING))
+                        .forEach(attempt -> throttles.incrementAndGet());
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /** Counts the attempts after the first of every call (the retries) into {@code retries}. */

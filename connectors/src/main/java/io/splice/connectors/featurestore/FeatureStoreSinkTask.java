@@ -2,6 +2,7 @@ package io.splice.connectors.featurestore;
 
 import io.splice.avro.serde.SpliceSerdeConfig;
 import io.splice.connectors.common.DeadLetters;
+import io.splice.connectors.common.SinkMetrics;
 import io.splice.connectors.common.StitchedInput;
 import io.splice.connectors.common.StitchedInput.Decoded;
 import io.splice.connectors.common.Version;
@@ -106,6 +107,8 @@ public class FeatureStoreSinkTask extends SinkTask {
         public final AtomicLong alreadyApplied = new AtomicLong();
         /** Attempts after the first of every Feature Store call (the SDK's retries). */
         public final AtomicLong retries = new AtomicLong();
+        /** Attempts the store refused as throttled (the SDK's throttling detection), retried or not. */
+        public final AtomicLong throttles = new AtomicLong();
         public final AtomicLong deadLettered = new AtomicLong();
         /** Puts not sent: a newer put of the same identifier in the same batch covered them (featurestore.coalesce). */
         public final AtomicLong coalesced = new AtomicLong();
@@ -114,6 +117,7 @@ public class FeatureStoreSinkTask extends SinkTask {
         public String toString() {
             return puts + " puts, " + coalesced + " coalesced away, " + deletes + " deletes, " + deletesSkipped
                     + " tombstones deleting nothing, " + alreadyApplied + " already applied, " + retries + " retries, "
+                    + throttles + " throttled attempts, "
                     + deadLettered + " to the DLQ";
         }
     }
@@ -164,8 +168,10 @@ public class FeatureStoreSinkTask extends SinkTask {
                         .connectionAcquisitionTimeout(timeout.multipliedBy(3)))
                 .overrideConfiguration(o -> o.retryStrategy(FeatureStoreRetries.strategy(maxAttempts, backoff))
                         .apiCallAttemptTimeout(timeout)
-                        .addExecutionInterceptor(FeatureStoreRetries.retryCounter(stats.retries)))
+                        .addExecutionInterceptor(FeatureStoreRetries.retryCounter(stats.retries))
+                        .addMetricPublisher(FeatureStoreRetries.throttleCounter(stats.throttles)))
                 .build();
+        registerMetrics(SinkMetrics.of(context));
         if (config.getBoolean(FeatureStoreSinkConfig.DESCRIBE_FEATURE_GROUPS)) {
             SageMakerClientBuilder b = SageMakerClient.builder().credentialsProvider(config.aws().credentials())
                     .httpClientBuilder(ApacheHttpClient.builder());
@@ -183,6 +189,20 @@ public class FeatureStoreSinkTask extends SinkTask {
         log.info("Feature Store sink task started (max.in.flight={}, up to {} attempts per call, target stores={}, "
                         + "row index {})", maxInFlight, maxAttempts, targetStores,
                 indexClient == null ? "in memory" : "in topic " + config.rowIndexTopic());
+    }
+
+    /** The task's {@link Stats} as Connect plugin metrics (public for the generated reference page). */
+    public void registerMetrics(SinkMetrics metrics) {
+        metrics.add("puts-total", "PutRecord calls the Feature Store acknowledged", stats.puts::get);
+        metrics.add("coalesced-total", "Puts not sent because a newer put of the same record identifier in the same "
+                + "batch covered them (featurestore.coalesce)", stats.coalesced::get);
+        metrics.add("deletes-total", "DeleteRecord calls that deleted the online record of a row", stats.deletes::get);
+        metrics.add("retries-total", "Attempts after the first of every Feature Store call (the AWS SDK's retries)",
+                stats.retries::get);
+        metrics.add("throttles-total", "Attempts the Feature Store refused as throttled (ThrottlingException, HTTP 429), "
+                + "retried or not", stats.throttles::get);
+        metrics.add("dead-letters-total", "Records sent to the dead-letter queue (refused, or retries exhausted)",
+                stats.deadLettered::get);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.splice.connectors.s3;
 
 import io.splice.avro.serde.SpliceSerdeConfig;
 import io.splice.connectors.common.DeadLetters;
+import io.splice.connectors.common.SinkMetrics;
 import io.splice.connectors.common.StitchedInput;
 import io.splice.connectors.common.StitchedInput.Decoded;
 import io.splice.connectors.common.Version;
@@ -64,6 +65,11 @@ public class S3OfflineSinkTask extends SinkTask {
     private final Map<String, OfflineSchema> schemas = new HashMap<>();
     private final Map<TopicPartition, Segment> segments = new HashMap<>();
     private final Stats stats = new Stats();
+    /**
+     * Wall-clock time the oldest record not yet in S3 arrived (the first record of the oldest open segment), -1 when
+     * every record is written: the flush lag metric, read on the reporter's thread.
+     */
+    private volatile long oldestUnflushedMs = -1;
 
     public S3OfflineSinkTask() {
         this(S3OfflineSinkTask::defaultClient, System::currentTimeMillis);
@@ -103,9 +109,37 @@ public class S3OfflineSinkTask extends SinkTask {
         } catch (IOException e) {
             throw new ConnectException("Cannot create the local buffer directory: " + e.getMessage(), e);
         }
+        registerMetrics(SinkMetrics.of(context));
         log.info("S3 offline sink task started (flush.size={}, rotate.interval.ms={}, codec={})",
                 config.getInt(S3OfflineSinkConfig.FLUSH_SIZE), config.getLong(S3OfflineSinkConfig.ROTATE_INTERVAL_MS),
                 config.codec());
+    }
+
+    /** The task's flush lag and {@link Stats} as Connect plugin metrics (public for the generated reference page). */
+    public void registerMetrics(SinkMetrics metrics) {
+        metrics.add("oldest-unflushed-record-age-ms", "Milliseconds since the oldest record not yet written to S3 "
+                + "arrived (0: everything received is in S3); grows until flush.size, rotate.interval.ms or "
+                + "rotate.idle.ms closes its segment", () -> {
+            long oldest = oldestUnflushedMs;
+            return oldest < 0 ? 0 : Math.max(0, clock.getAsLong() - oldest);
+        });
+        metrics.add("objects-total", "Objects written to S3", () -> stats.objects);
+        metrics.add("rows-total", "Rows written to S3", () -> stats.rows);
+        metrics.add("failed-flushes-total", "Segments whose upload failed (rewound and retried after the backoff)",
+                () -> stats.failedFlushes);
+        metrics.add("dead-letters-total", "Records sent to the dead-letter queue (undecodable or invalid)",
+                () -> stats.deadLettered);
+    }
+
+    /** Recomputes {@link #oldestUnflushedMs} after segments changed (on the task's thread). */
+    private void trackUnflushed() {
+        long oldest = -1;
+        for (Segment s : segments.values()) {
+            if (s.count > 0 && (oldest < 0 || s.firstAppendMs < oldest)) {
+                oldest = s.firstAppendMs;
+            }
+        }
+        oldestUnflushedMs = oldest;
     }
 
     @Override
@@ -140,6 +174,7 @@ public class S3OfflineSinkTask extends SinkTask {
                 }
             }
         }
+        trackUnflushed();
     }
 
     @Override
@@ -162,6 +197,7 @@ public class S3OfflineSinkTask extends SinkTask {
                 s.discard();
             }
         }
+        trackUnflushed();
     }
 
     @Override
@@ -170,6 +206,7 @@ public class S3OfflineSinkTask extends SinkTask {
             s.discard();
         }
         segments.clear();
+        trackUnflushed();
         if (s3 != null) {
             s3.close();
         }
@@ -189,13 +226,14 @@ public class S3OfflineSinkTask extends SinkTask {
         return stats;
     }
 
+    /** Written on the task's thread; the volatile ones are also read by the metrics reporter. */
     static final class Stats {
-        long objects;
-        long rows;
+        volatile long objects;
+        volatile long rows;
         long bytes;
         long multipartObjects;
-        long deadLettered;
-        long failedFlushes;
+        volatile long deadLettered;
+        volatile long failedFlushes;
         long tombstonesFromHeaders;
         long tombstonesFromMemory;
         long tombstonesUnknownRow;
@@ -234,6 +272,7 @@ public class S3OfflineSinkTask extends SinkTask {
         long firstTime;
         long lastOffset = -1;
         int count;
+        long firstAppendMs;
         long lastAppendMs;
         final Map<String, DayFile> files = new LinkedHashMap<>();
         final List<Future<Void>> deadLettered = new ArrayList<>();
@@ -275,6 +314,7 @@ public class S3OfflineSinkTask extends SinkTask {
             if (count == 0) {
                 start = r.kafkaOffset();
                 firstTime = time;
+                firstAppendMs = now;
             }
             Decoded d;
             GenericRecord row = null;

@@ -28,6 +28,7 @@ import java.util.stream.Collectors;
 import static io.splice.connectors.testing.TestData.CARDS_TOPIC;
 import static io.splice.connectors.testing.TestData.DAY1;
 import static io.splice.connectors.testing.TestData.TOPIC;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -198,6 +199,23 @@ class FeatureStoreSinkTaskTest {
         assertTrue(dlq.get(2L).startsWith("wrong-type:"), dlq.get(2L));
         assertTrue(dlq.get(3L).contains("gave up after 3 attempts: ThrottlingException (HTTP 400)"), dlq.get(3L));
         assertEquals(4L, task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(4))).get(new TopicPartition(TOPIC, 0)).offset());
+        // and the task's metrics count them: 3 throttled attempts of which 2 were retried (the last one was not)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(3.0, ctx.metric("throttles-total")));
+        assertEquals(2.0, ctx.metric("retries-total"));
+        assertEquals(3.0, ctx.metric("dead-letters-total"));
+        assertEquals(1.0, ctx.metric("puts-total"));
+
+        // When the store is unavailable instead (503, retried too, but not throttling)
+        endpoint.faults().clear().unavailable(1.0);
+        StitchedRecord unavailable = TestData.payment("r4", "c4", DAY1, 1, 4, 1.0);
+        unavailable.getValues().put("segment", null);
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 4, DAY1, "r4", unavailable)));
+        assertTrue(task.awaitIdle(10_000));
+
+        // Then retries grow and throttles do not
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(4.0, ctx.metric("retries-total")));
+        assertEquals(3.0, ctx.metric("throttles-total"));
+        assertEquals(4.0, ctx.metric("dead-letters-total"));
     }
 
     @Test

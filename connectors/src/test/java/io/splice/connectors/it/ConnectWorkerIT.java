@@ -27,6 +27,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,7 +135,7 @@ class ConnectWorkerIT {
     }
 
     @Test
-    void bothSinksRunInTheWorkerAndARestartedS3TaskNeitherLosesNorDuplicatesAnOffset() {
+    void bothSinksRunInTheWorkerAndARestartedS3TaskNeitherLosesNorDuplicatesAnOffset() throws Exception {
         // Given 150 revisions in each of two partitions (the bad record comes first in partition 0)
         producer.send(new ProducerRecord<>(TOPIC, 0, "bad", "definitely not avro".getBytes(StandardCharsets.UTF_8)));
         produce(0, 1, 150);
@@ -150,6 +154,8 @@ class ConnectWorkerIT {
         fsConfig.put("connector.class", "io.splice.connectors.featurestore.FeatureStoreSinkConnector");
         fsConfig.put("aws.endpoint.override", featureStore.endpoint().toString());
         fsConfig.put("featurestore.control.endpoint.override", featureStore.endpoint().toString());
+        // every record written once, as below (coalescing, on by default, is tested in FeatureStoreSinkTaskTest)
+        fsConfig.put("featurestore.coalesce", "false");
         connect.startConnector("featurestore-online", fsConfig);
         connect.awaitRunning("s3-offline", WAIT);
         connect.awaitRunning("featurestore-online", WAIT);
@@ -208,6 +214,18 @@ class ConnectWorkerIT {
         }
         assertEquals(List.of("featurestore-online", "s3-offline"), dlq.stream()
                 .map(r -> header(r, "__connect.errors.connector.name")).sorted().toList());
+
+        // And the sinks' own metrics are on the worker's JMX (Connect's plugin metrics), where the Prometheus JMX
+        // exporter reads them: the Feature Store task's puts and dead letters, the restarted S3 task's objects and
+        // flush lag (nothing left unwritten)
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        ObjectName fs = new ObjectName("kafka.connect:type=plugins,connector=featurestore-online,task=0");
+        ObjectName s3Task = new ObjectName("kafka.connect:type=plugins,connector=s3-offline,task=0");
+        await().atMost(WAIT).untilAsserted(() -> assertEquals(319.0, jmx.getAttribute(fs, "puts-total")));
+        assertEquals(1.0, jmx.getAttribute(fs, "dead-letters-total"));
+        assertEquals(0.0, jmx.getAttribute(fs, "throttles-total"));
+        assertEquals(2.0, jmx.getAttribute(s3Task, "objects-total"), "the restarted task wrote the fourth segments");
+        assertEquals(0.0, jmx.getAttribute(s3Task, "oldest-unflushed-record-age-ms"));
     }
 
     private static int s3Objects(int partition) {

@@ -241,6 +241,41 @@ class S3OfflineSinkTaskTest {
     }
 
     @Test
+    void flushLagIsTheAgeOfTheOldestRecordNotYetInS3() {
+        // Given flush.size=10 and records of one day
+        String bucket = newBucket();
+        List<SinkRecord> log = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            log.add(record(i, 100));
+        }
+        Consumer c = new Consumer(log, config(bucket, Map.of("flush.size", "10")), S3OfflineSinkTaskTest::defaultTask);
+        assertEquals(0.0, c.context.metric("oldest-unflushed-record-age-ms"), "nothing received yet");
+
+        // When 4 records arrive and 5 s pass
+        c.poll(1, 4);
+        c.clock.addAndGet(5_000);
+        // Then the flush lag is 5 s, and 4 more records (100 ms later) do not make it younger
+        assertEquals(5_000.0, c.context.metric("oldest-unflushed-record-age-ms"));
+        c.poll(1, 4);
+        assertEquals(5_100.0, c.context.metric("oldest-unflushed-record-age-ms"));
+
+        // When the segment of 10 is written and the last 2 records start the next one
+        c.poll(1, 4);
+        // Then the lag is the age of those 2
+        assertEquals(0.0, c.context.metric("oldest-unflushed-record-age-ms"));
+        c.clock.addAndGet(700);
+        assertEquals(700.0, c.context.metric("oldest-unflushed-record-age-ms"));
+        assertEquals(1.0, c.context.metric("objects-total"));
+        assertEquals(10.0, c.context.metric("rows-total"));
+        assertEquals(0.0, c.context.metric("failed-flushes-total"));
+
+        // and after the partition is closed (rebalance) nothing is waiting on this task
+        c.task.close(List.of(TP));
+        assertEquals(0.0, c.context.metric("oldest-unflushed-record-age-ms"));
+        c.task.stop();
+    }
+
+    @Test
     void recordTimeRotationCutsAtTheSameOffsetsWhateverTheBatching() {
         // Given records one second apart and rotate.interval.ms=7s (flush.size large)
         List<SinkRecord> log = new ArrayList<>();

@@ -1,6 +1,10 @@
 package io.splice.connectors.testing;
 
+import io.splice.connectors.common.SinkMetrics;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.common.metrics.internals.PluginMetricsImpl;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTaskContext;
@@ -68,9 +72,21 @@ public final class FakeContext implements SinkTaskContext {
     public void requestCommit() {
     }
 
+    /** The plugin metrics the task registers, as a worker would hold them (tagged connector=test, task=0). */
+    public final Metrics metrics = new Metrics();
+    private final PluginMetricsImpl pluginMetrics = new PluginMetricsImpl(metrics, Map.of("connector", "test", "task", "0"));
+
     @Override
-    public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics() {
-        return null;
+    public PluginMetrics pluginMetrics() {
+        return pluginMetrics;
+    }
+
+    /** The current value of the task's plugin metric {@code name}; fails when the task did not register it. */
+    public double metric(String name) {
+        return metrics.metrics().entrySet().stream()
+                .filter(e -> e.getKey().group().equals(SinkMetrics.GROUP) && e.getKey().name().equals(name))
+                .map(e -> (Double) e.getValue().metricValue()).findFirst()
+                .orElseThrow(() -> new AssertionError("no plugin metric " + name + " in " + metrics.metrics().keySet()));
     }
 
     @Override

@@ -132,12 +132,13 @@ public final class FeatureStoreEndpoint implements AutoCloseable {
         return new Builder();
     }
 
-    /** Settings of the endpoint; {@link #start()} binds 127.0.0.1 on a free port. */
+    /** Settings of the endpoint; {@link #start()} binds 127.0.0.1 (or {@link #host}) on a free port. */
     public static final class Builder {
         private Clock clock = Clock.systemUTC();
         private Path persistTo;
         private String autoCreateEventTime;
         private String region = "us-east-1";
+        private String host = "127.0.0.1";
         private int port;
 
         /** The clock of TTL expiry. */
@@ -161,6 +162,12 @@ public final class FeatureStoreEndpoint implements AutoCloseable {
         /** The region in ARNs (default us-east-1). */
         public Builder region(String region) {
             this.region = region;
+            return this;
+        }
+
+        /** The address to bind instead of 127.0.0.1 (0.0.0.0 in a container, so that other containers reach it). */
+        public Builder host(String host) {
+            this.host = host;
             return this;
         }
 
@@ -195,10 +202,10 @@ public final class FeatureStoreEndpoint implements AutoCloseable {
             return t;
         });
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), b.port), 512);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(b.host), b.port), 512);
         } catch (IOException e) {
             executor.shutdownNow();
-            throw new UncheckedIOException("Cannot bind the Feature Store endpoint on 127.0.0.1", e);
+            throw new UncheckedIOException("Cannot bind the Feature Store endpoint on " + b.host, e);
         }
         server.createContext("/", this::handle);
         server.setExecutor(executor);

@@ -68,12 +68,25 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
         Integer days = plan.join().stateRetentionDays();
         if (days != null) {
             long retention = Duration.ofDays(days).toMillis();
-            context.schedule(EVICTION_INTERVAL, PunctuationType.STREAM_TIME, streamTime -> evictionStep(streamTime, retention));
+            context.schedule(EVICTION_INTERVAL, PunctuationType.STREAM_TIME, streamTime -> {
+                long start = System.nanoTime();
+                evictionStep(streamTime, retention);
+                metrics.evictionTime(plan.id(), System.nanoTime() - start);
+            });
         }
     }
 
     @Override
     public void process(Record<String, Routed> record) {
+        long start = System.nanoTime();
+        try {
+            stitch(record);
+        } finally {
+            metrics.mergeTime(plan.id(), System.nanoTime() - start);
+        }
+    }
+
+    private void stitch(Record<String, Routed> record) {
         Routed in = record.value();
         String rowKey = record.key();
         byte[] stored = store.get(rowKey);

@@ -3,6 +3,7 @@ package io.splice.streams.internal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import io.splice.core.merge.Consistency;
@@ -11,6 +12,7 @@ import io.splice.core.merge.SourceLabel;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -46,6 +48,7 @@ public final class SpliceMetrics {
     private final class JoinMeters {
         final Counter inLog, inBackfill, inBootstrap, stitchedOut, revisions, tombstones, unchanged, evicted;
         final Counter fromLog, fromBackfill, fromBootstrap, missing;
+        final Timer merge, eviction;
         final String join;
 
         JoinMeters(String join) {
@@ -62,6 +65,13 @@ public final class SpliceMetrics {
             fromBackfill = values(join, SourceLabel.Kind.BACKFILL.tag());
             fromBootstrap = values(join, SourceLabel.Kind.BOOTSTRAP.tag());
             missing = values(join, SourceLabel.Kind.MISSING.tag());
+            // count, sum and max only (no histogram buckets): a per-record timer stays one series per join
+            merge = Timer.builder("splice.merge.duration")
+                    .description("Time to stitch one input record: state read, merge rules, state write, emission")
+                    .tag("join", join).register(registry);
+            eviction = Timer.builder("splice.eviction.duration")
+                    .description("Time of one retention (eviction) punctuation step of the join's store")
+                    .tag("join", join).register(registry);
         }
 
         Counter in(SourceKind source) {
@@ -139,6 +149,16 @@ public final class SpliceMetrics {
 
     public void evicted(String join, int rows) {
         join(join).evicted.increment(rows);
+    }
+
+    /** One input record of {@code join} took {@code nanos} to stitch (on the stream thread). */
+    public void mergeTime(String join, long nanos) {
+        join(join).merge.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** One retention step (punctuation) of {@code join} took {@code nanos}. */
+    public void evictionTime(String join, long nanos) {
+        join(join).eviction.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** A record read from a partition other than its row key's, re-routed to its row's task (DESIGN §6). */

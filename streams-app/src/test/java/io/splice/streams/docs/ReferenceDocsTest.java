@@ -58,6 +58,10 @@ class ReferenceDocsTest {
         called.add("tombstone");
         m.evicted("J", 1);
         called.add("evicted");
+        m.mergeTime("J", 1);
+        called.add("mergeTime");
+        m.evictionTime("J", 1);
+        called.add("evictionTime");
         m.misplaced("T");
         called.add("misplaced");
         m.streamThreadFailed();
@@ -88,11 +92,13 @@ class ReferenceDocsTest {
         registry.getMeters().stream().sorted(Comparator.comparing((Meter x) -> x.getId().getName()))
                 .map(x -> {
                     boolean counter = x.getId().getType() == Meter.Type.COUNTER;
+                    boolean timer = x.getId().getType() == Meter.Type.TIMER;
                     String name = x.getId().getName().replace('.', '_');
-                    String unit = x.getId().getBaseUnit() == null || name.endsWith("_" + x.getId().getBaseUnit()) ? ""
-                            : "_" + x.getId().getBaseUnit(); // Prometheus' naming: the unit once, as a suffix
+                    // Prometheus' naming: the unit once, as a suffix (a timer's is seconds)
+                    String baseUnit = timer ? "seconds" : x.getId().getBaseUnit();
+                    String unit = baseUnit == null || name.endsWith("_" + baseUnit) ? "" : "_" + baseUnit;
                     return "| `" + name + unit + (counter ? "_total" : "") + "` | "
-                            + (counter ? "counter" : "gauge") + " | "
+                            + (counter ? "counter" : timer ? "summary (`_count`, `_sum`, `_max`)" : "gauge") + " | "
                             + x.getId().getTags().stream().map(t -> "`" + t.getKey() + "`").collect(Collectors.joining(", "))
                             + " | " + x.getId().getDescription() + " |\n";
                 })
