@@ -1,6 +1,7 @@
 package io.splice.backfill.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.splice.avro.FeatureRow;
 import io.splice.backfill.Cli;
 import io.splice.backfill.TestData;
 import io.splice.backfill.TestSpark;
@@ -39,8 +40,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * of its own, the cluster jar submitted with Spark's own {@code SparkSubmit} in client and in cluster deploy mode.
  * The data has rows exactly at midnight (chunk edges) and at window edges, a hot key, a where-filter, all seven
  * aggregations and several chunks; every run's Parquet output must equal a {@code local[2]} run of the same command,
- * row for row and bit for bit, with no duplicated row key. One cluster serves the whole class. Tag
- * {@code spark-cluster}: its own Surefire execution after {@code package} (it needs the cluster jar and spark-dist).
+ * row for row and bit for bit, with no duplicated row key. The reference run and the client, cluster and executor-loss
+ * runs also {@code --publish} (from the executors) to a Kafka 4.1 broker and registry of the {@code local} module,
+ * started as a child process ({@link LocalStackProcess}); each run's topic, read back as a compacted topic (the latest
+ * record per row key), must hold exactly the reference's FeatureRows. One cluster and one stack serve the whole
+ * class. Tag {@code spark-cluster}: its own Surefire execution after {@code package} (it needs the cluster jar,
+ * spark-dist and local's classpath file).
  */
 @Tag("spark-cluster")
 class SparkClusterTest {
@@ -57,28 +62,48 @@ class SparkClusterTest {
     static SparkSession spark;
     static SparkCluster cluster;
     static Map<String, Row> local;
+    static LocalStackProcess stack;
+    static Map<String, FeatureRow> localPublished;
 
     @BeforeAll
-    static void start() throws IOException {
+    static void start() throws Exception {
         long t0 = System.nanoTime();
         cluster = SparkCluster.start(SPARK_HOME, tmp.resolve("cluster"), SparkCluster.Settings.defaults(), Duration.ofMinutes(2));
         System.out.printf("cluster up in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, cluster.masterUrl());
+        t0 = System.nanoTime();
+        stack = LocalStackProcess.start(SPARK_HOME, tmp.resolve("s3"), tmp.resolve("stack.log"), Duration.ofMinutes(2));
+        System.out.printf("local stack up in %.1f s: %s, %s%n", (System.nanoTime() - t0) / 1e9, stack.bootstrapServers(), stack.registryUrl());
         spark = TestSpark.session();
         joins = TestData.joins(tmp);
         data = tmp.resolve("data");
         writeData(data);
         // the reference: the same command on local[2] in this JVM
-        Cli r = Cli.run(args(tmp.resolve("local"), "1"));
+        Cli r = Cli.run(args(tmp.resolve("local"), "1", publish("local")));
         assertEquals(0, r.exit(), r.toString());
         local = output(tmp.resolve("local"));
         assertEquals(60, local.size());
+        assertEquals(60, stack.records(topic("local")).size(), "each row published once");
+        localPublished = stack.latestFeatureRows(topic("local"));
+        assertEquals(local.keySet(), localPublished.keySet());
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws InterruptedException {
         if (cluster != null) {
             cluster.close();
         }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    /** {@code --publish} to the stack under the topic prefix {@code prefix}. */
+    static String[] publish(String prefix) {
+        return stack.publishArgs(prefix).toArray(String[]::new);
+    }
+
+    static String topic(String prefix) {
+        return prefix + ".backfill.payments.v2";
     }
 
     /** Events on a 15-minute grid (some at exactly midnight), a hot card, rows at midnight and at window edges. */
@@ -187,15 +212,17 @@ class SparkClusterTest {
     }
 
     @Test
-    @DisplayName("client deploy mode: executors on two workers, output identical to local[2]")
+    @DisplayName("client deploy mode: executors on two workers, output and published FeatureRows identical to local[2]")
     void clientMode() throws Exception {
         Path out = tmp.resolve("client");
         Path log = tmp.resolve("client.log");
-        Process p = submit("client", log, List.of(), args(out, "2"));
+        Process p = submit("client", log, List.of(), args(out, "2", publish("client")));
         assertEquals(0, await(p, log), tail(log));
         assertTrue(Files.readString(log).contains("done: 60 rows"), tail(log));
         assertEquals(local, output(out));
         assertEquals(4, markers(out));
+        assertEquals(60, stack.records(topic("client")).size(), "no task failed: each row published once");
+        assertEquals(localPublished, stack.latestFeatureRows(topic("client")));
     }
 
     @Test
@@ -203,7 +230,7 @@ class SparkClusterTest {
     void clusterMode() throws Exception {
         Path out = tmp.resolve("cluster-mode");
         Path log = tmp.resolve("cluster-mode.log");
-        List<String> a = new ArrayList<>(List.of(args(out, "2")));
+        List<String> a = new ArrayList<>(List.of(args(out, "2", publish("cluster"))));
         a.set(a.indexOf("--definitions") + 1, "joins.yaml"); // relative: found where --files shipped it
         Process p = submit("cluster", log, List.of("--files", joins.toString(),
                 "--conf", "spark.standalone.submit.waitAppCompletion=true"), a.toArray(String[]::new));
@@ -215,14 +242,16 @@ class SparkClusterTest {
         assertEquals("FINISHED", last.path("state").asText(), last.toString() + "\n" + tail(log));
         assertEquals(local, output(out));
         assertEquals(4, markers(out));
+        assertEquals(60, stack.records(topic("cluster")).size(), "no task failed: each row published once");
+        assertEquals(localPublished, stack.latestFeatureRows(topic("cluster")));
     }
 
     @Test
-    @DisplayName("an executor JVM SIGKILLed mid-chunk: Spark re-runs its tasks, output identical, no duplicated row")
+    @DisplayName("an executor JVM SIGKILLed mid-chunk: Spark re-runs its tasks, output and compacted topic identical, no duplicated row")
     void executorLoss() throws Exception {
         Path out = tmp.resolve("executor-loss");
         Path log = tmp.resolve("executor-loss.log");
-        Process p = submit("client", log, List.of(), args(out, "1"));
+        Process p = submit("client", log, List.of(), args(out, "1", publish("executor-loss")));
         awaitLine(log, "chunk 1/4 ", p); // chunk 2 is starting
         List<ProcessHandle> executors = cluster.executors();
         assertEquals(2, executors.size(), "one executor per worker");
@@ -235,6 +264,8 @@ class SparkClusterTest {
         assertTrue(logText.contains("done: 60 rows"), tail(log));
         assertEquals(local, output(out));
         assertEquals(4, markers(out));
+        // re-run tasks may publish a row twice (Kafka's sink is at-least-once): the compacted view must be the reference
+        assertEquals(localPublished, stack.latestFeatureRows(topic("executor-loss")));
     }
 
     @Test
