@@ -75,7 +75,8 @@ class SparkClusterTest {
         System.out.printf("local stack up in %.1f s: %s, %s%n", (System.nanoTime() - t0) / 1e9, stack.bootstrapServers(), stack.registryUrl());
         spark = TestSpark.session();
         joins = TestData.joins(tmp);
-        data = tmp.resolve("data");
+        // the inputs live in the S3 endpoint's bucket "splice": local paths here, s3a://splice/data for the s3a run
+        data = tmp.resolve("s3/splice/data");
         writeData(data);
         // the reference: the same command on local[2] in this JVM
         Cli r = Cli.run(args(tmp.resolve("local"), "1", publish("local")));
@@ -95,6 +96,26 @@ class SparkClusterTest {
         if (stack != null) {
             stack.close();
         }
+    }
+
+    /**
+     * spark-submit options for s3a:// on the stack's S3 endpoint: hadoop-aws and its SDK modules on the driver's and
+     * the executors' class path (every node of this cluster shares the machine), endpoint and credentials as
+     * spark.hadoop.* confs (S3Proxy here checks no signature: any key pair works).
+     */
+    static List<String> s3a() throws IOException {
+        String jars = Files.readString(Path.of(System.getProperty("splice.s3a.classpath", "target/s3a-classpath.txt"))).trim();
+        List<String> confs = new ArrayList<>();
+        for (String c : List.of("spark.driver.extraClassPath=" + jars, "spark.executor.extraClassPath=" + jars,
+                "spark.hadoop.fs.s3a.endpoint=" + stack.s3Endpoint(), "spark.hadoop.fs.s3a.endpoint.region=us-east-1",
+                "spark.hadoop.fs.s3a.path.style.access=true", "spark.hadoop.fs.s3a.connection.ssl.enabled=false",
+                "spark.hadoop.fs.s3a.access.key=local", "spark.hadoop.fs.s3a.secret.key=local-secret",
+                // S3Proxy's filesystem store serves no ETag/version ids s3a could check a changed object against
+                "spark.hadoop.fs.s3a.change.detection.mode=none", "spark.hadoop.fs.s3a.change.detection.version.required=false")) {
+            confs.add("--conf");
+            confs.add(c);
+        }
+        return confs;
     }
 
     /** {@code --publish} to the stack under the topic prefix {@code prefix}. */
@@ -226,14 +247,18 @@ class SparkClusterTest {
     }
 
     @Test
-    @DisplayName("cluster deploy mode: the driver runs on a worker, definitions shipped with --files, output identical")
+    @DisplayName("cluster deploy mode: the driver on a worker, definitions shipped with --files, inputs and output on s3a://, output and published FeatureRows identical")
     void clusterMode() throws Exception {
-        Path out = tmp.resolve("cluster-mode");
+        Path out = tmp.resolve("s3/splice/cluster-mode"); // s3a://splice/cluster-mode, as the S3 endpoint stores it
         Path log = tmp.resolve("cluster-mode.log");
         List<String> a = new ArrayList<>(List.of(args(out, "2", publish("cluster"))));
         a.set(a.indexOf("--definitions") + 1, "joins.yaml"); // relative: found where --files shipped it
-        Process p = submit("cluster", log, List.of("--files", joins.toString(),
-                "--conf", "spark.standalone.submit.waitAppCompletion=true"), a.toArray(String[]::new));
+        a.set(a.indexOf("--input-root") + 1, "s3a://splice/data");
+        a.set(a.indexOf("--output") + 1, "s3a://splice/cluster-mode");
+        List<String> spark = new ArrayList<>(List.of("--files", joins.toString(),
+                "--conf", "spark.standalone.submit.waitAppCompletion=true"));
+        spark.addAll(s3a());
+        Process p = submit("cluster", log, spark, a.toArray(String[]::new));
         assertEquals(0, await(p, log), tail(log));
         // spark-submit exits 0 whatever the driver did: the master knows how it ended
         JsonNode drivers = cluster.state().path("completeddrivers");
