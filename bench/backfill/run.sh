@@ -4,9 +4,13 @@
 #
 #   bench/backfill/run.sh                                   # 1M, 2M, 4M events; 200k left rows; 100k cards
 #   bench/backfill/run.sh --events 2000000 --zipf-s 1.0     # any option of io.splice.backfill.bench.BackfillBench
+#   bench/backfill/run.sh --events 2000000,8000000,16000000 --range-max-events 0 --cluster-workers 2
+#                                                           # the sweep on a 1-master/2-worker standalone cluster
 #
 # Options: --events 1000000,2000000,4000000 --rows 200000 --keys 100000 --days 30 --zipf-s 0.8 --master local[2]
-#          --partitions 8 --range-timeout-s 600 --range-max-events 4000000 --work DIR (generated Parquet is reused)
+#          --partitions 8 --range-timeout-s 600 --range-max-events 4000000 --runs 2 --work DIR (generated Parquet is
+#          reused); --cluster-workers N [--worker-memory 2g --executor-memory 1536m] instead of --master (needs
+#          backfill-job/target/spark-dist and the cluster jar: mvn -pl backfill-job -am package)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"

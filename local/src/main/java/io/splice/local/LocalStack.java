@@ -1,5 +1,7 @@
 package io.splice.local;
 
+import io.splice.local.s3.S3Endpoint;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -119,11 +121,25 @@ public final class LocalStack implements StackEndpoints, AutoCloseable {
         return component;
     }
 
-    /** Starts Kafka and the schema registry, prints their endpoints and runs until the JVM is stopped. */
+    /**
+     * Starts Kafka and the schema registry (and, with {@code --s3 DIR}, an S3 endpoint whose buckets are the
+     * sub-directories of DIR), prints their endpoints as {@code key=value} lines and runs until the JVM is stopped.
+     * backfill-job's spark-cluster tests run it as a child process: Kafka 4.1 cannot share Spark's class path.
+     */
     public static void main(String[] args) throws InterruptedException {
+        if (args.length != 0 && !(args.length == 2 && args[0].equals("--s3"))) {
+            System.err.println("usage: LocalStack [--s3 DIR]");
+            System.exit(2);
+        }
         LocalStack stack = startDefault();
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "splice-local-stack-shutdown"));
-        stack.endpoints().forEach((k, v) -> System.out.println(k + "=" + v));
+        Map<String, String> endpoints = stack.endpoints();
+        if (args.length == 2) {
+            S3Endpoint s3 = stack.started(S3Endpoint.filesystemStore(Path.of(args[1])));
+            endpoints.put("s3.endpoint", s3.endpoint().toString());
+        }
+        endpoints.forEach((k, v) -> System.out.println(k + "=" + v));
+        System.out.flush();
         new CountDownLatch(1).await();
     }
 

@@ -49,16 +49,29 @@ public abstract class SparkCommand {
         return Sessions.obtain(app, master, conf);
     }
 
-    /** Hadoop settings for planning without Spark: the classpath's *-site.xml plus every --conf spark.hadoop.*. */
+    /**
+     * Hadoop settings for planning without Spark: the classpath's *-site.xml, the spark.hadoop.* settings
+     * spark-submit gave this driver (as system properties: its --conf and spark-defaults.conf), then every --conf
+     * spark.hadoop.* of this command.
+     */
     protected Configuration hadoopConf() {
         Optional<org.apache.spark.sql.SparkSession> existing = Optional.ofNullable(
                 org.apache.spark.sql.SparkSession.getDefaultSession().getOrElse(() -> null));
-        Configuration c = existing.map(s -> new Configuration(s.sparkContext().hadoopConfiguration())).orElseGet(Configuration::new);
+        Configuration c = existing.map(s -> new Configuration(s.sparkContext().hadoopConfiguration()))
+                .orElseGet(SparkCommand::submittedHadoopConf);
         conf.forEach((k, v) -> {
             if (k.startsWith("spark.hadoop.")) {
                 c.set(k.substring("spark.hadoop.".length()), v);
             }
         });
+        return c;
+    }
+
+    /** The classpath's *-site.xml plus the spark.hadoop.* system properties (what spark-submit passes a driver). */
+    static Configuration submittedHadoopConf() {
+        Configuration c = new Configuration();
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark.hadoop."))
+                .forEach(k -> c.set(k.substring("spark.hadoop.".length()), System.getProperty(k)));
         return c;
     }
 
@@ -91,7 +104,7 @@ public abstract class SparkCommand {
             try {
                 Path local = Files.createTempDirectory("splice-files-").resolve(uriName);
                 org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(uri);
-                src.getFileSystem(new Configuration()).copyToLocalFile(src, new org.apache.hadoop.fs.Path(local.toUri()));
+                src.getFileSystem(submittedHadoopConf()).copyToLocalFile(src, new org.apache.hadoop.fs.Path(local.toUri()));
                 return local;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot fetch " + uri + " (spark.files) for " + file + ": " + e.getMessage(), e);

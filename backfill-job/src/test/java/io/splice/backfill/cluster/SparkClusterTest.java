@@ -1,6 +1,7 @@
 package io.splice.backfill.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.splice.avro.FeatureRow;
 import io.splice.backfill.Cli;
 import io.splice.backfill.TestData;
 import io.splice.backfill.TestSpark;
@@ -39,8 +40,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * of its own, the cluster jar submitted with Spark's own {@code SparkSubmit} in client and in cluster deploy mode.
  * The data has rows exactly at midnight (chunk edges) and at window edges, a hot key, a where-filter, all seven
  * aggregations and several chunks; every run's Parquet output must equal a {@code local[2]} run of the same command,
- * row for row and bit for bit, with no duplicated row key. One cluster serves the whole class. Tag
- * {@code spark-cluster}: its own Surefire execution after {@code package} (it needs the cluster jar and spark-dist).
+ * row for row and bit for bit, with no duplicated row key. The reference run and the client, cluster and executor-loss
+ * runs also {@code --publish} (from the executors) to a Kafka 4.1 broker and registry of the {@code local} module,
+ * started as a child process ({@link LocalStackProcess}); each run's topic, read back as a compacted topic (the latest
+ * record per row key), must hold exactly the reference's FeatureRows. One cluster and one stack serve the whole
+ * class. Tag {@code spark-cluster}: its own Surefire execution after {@code package} (it needs the cluster jar,
+ * spark-dist and local's classpath file).
  */
 @Tag("spark-cluster")
 class SparkClusterTest {
@@ -57,28 +62,69 @@ class SparkClusterTest {
     static SparkSession spark;
     static SparkCluster cluster;
     static Map<String, Row> local;
+    static LocalStackProcess stack;
+    static Map<String, FeatureRow> localPublished;
 
     @BeforeAll
-    static void start() throws IOException {
+    static void start() throws Exception {
         long t0 = System.nanoTime();
         cluster = SparkCluster.start(SPARK_HOME, tmp.resolve("cluster"), SparkCluster.Settings.defaults(), Duration.ofMinutes(2));
         System.out.printf("cluster up in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, cluster.masterUrl());
+        t0 = System.nanoTime();
+        stack = LocalStackProcess.start(SPARK_HOME, tmp.resolve("s3"), tmp.resolve("stack.log"), Duration.ofMinutes(2));
+        System.out.printf("local stack up in %.1f s: %s, %s%n", (System.nanoTime() - t0) / 1e9, stack.bootstrapServers(), stack.registryUrl());
         spark = TestSpark.session();
         joins = TestData.joins(tmp);
-        data = tmp.resolve("data");
+        // the inputs live in the S3 endpoint's bucket "splice": local paths here, s3a://splice/data for the s3a run
+        data = tmp.resolve("s3/splice/data");
         writeData(data);
         // the reference: the same command on local[2] in this JVM
-        Cli r = Cli.run(args(tmp.resolve("local"), "1"));
+        Cli r = Cli.run(args(tmp.resolve("local"), "1", publish("local")));
         assertEquals(0, r.exit(), r.toString());
         local = output(tmp.resolve("local"));
         assertEquals(60, local.size());
+        assertEquals(60, stack.records(topic("local")).size(), "each row published once");
+        localPublished = stack.latestFeatureRows(topic("local"));
+        assertEquals(local.keySet(), localPublished.keySet());
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws InterruptedException {
         if (cluster != null) {
             cluster.close();
         }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    /**
+     * spark-submit options for s3a:// on the stack's S3 endpoint: hadoop-aws and its SDK modules on the driver's and
+     * the executors' class path (every node of this cluster shares the machine), endpoint and credentials as
+     * spark.hadoop.* confs (S3Proxy here checks no signature: any key pair works).
+     */
+    static List<String> s3a() throws IOException {
+        String jars = Files.readString(Path.of(System.getProperty("splice.s3a.classpath", "target/s3a-classpath.txt"))).trim();
+        List<String> confs = new ArrayList<>();
+        for (String c : List.of("spark.driver.extraClassPath=" + jars, "spark.executor.extraClassPath=" + jars,
+                "spark.hadoop.fs.s3a.endpoint=" + stack.s3Endpoint(), "spark.hadoop.fs.s3a.endpoint.region=us-east-1",
+                "spark.hadoop.fs.s3a.path.style.access=true", "spark.hadoop.fs.s3a.connection.ssl.enabled=false",
+                "spark.hadoop.fs.s3a.access.key=local", "spark.hadoop.fs.s3a.secret.key=local-secret",
+                // S3Proxy's filesystem store serves no ETag/version ids s3a could check a changed object against
+                "spark.hadoop.fs.s3a.change.detection.mode=none", "spark.hadoop.fs.s3a.change.detection.version.required=false")) {
+            confs.add("--conf");
+            confs.add(c);
+        }
+        return confs;
+    }
+
+    /** {@code --publish} to the stack under the topic prefix {@code prefix}. */
+    static String[] publish(String prefix) {
+        return stack.publishArgs(prefix).toArray(String[]::new);
+    }
+
+    static String topic(String prefix) {
+        return prefix + ".backfill.payments.v2";
     }
 
     /** Events on a 15-minute grid (some at exactly midnight), a hot card, rows at midnight and at window edges. */
@@ -187,26 +233,32 @@ class SparkClusterTest {
     }
 
     @Test
-    @DisplayName("client deploy mode: executors on two workers, output identical to local[2]")
+    @DisplayName("client deploy mode: executors on two workers, output and published FeatureRows identical to local[2]")
     void clientMode() throws Exception {
         Path out = tmp.resolve("client");
         Path log = tmp.resolve("client.log");
-        Process p = submit("client", log, List.of(), args(out, "2"));
+        Process p = submit("client", log, List.of(), args(out, "2", publish("client")));
         assertEquals(0, await(p, log), tail(log));
         assertTrue(Files.readString(log).contains("done: 60 rows"), tail(log));
         assertEquals(local, output(out));
         assertEquals(4, markers(out));
+        assertEquals(60, stack.records(topic("client")).size(), "no task failed: each row published once");
+        assertEquals(localPublished, stack.latestFeatureRows(topic("client")));
     }
 
     @Test
-    @DisplayName("cluster deploy mode: the driver runs on a worker, definitions shipped with --files, output identical")
+    @DisplayName("cluster deploy mode: the driver on a worker, definitions shipped with --files, inputs and output on s3a://, output and published FeatureRows identical")
     void clusterMode() throws Exception {
-        Path out = tmp.resolve("cluster-mode");
+        Path out = tmp.resolve("s3/splice/cluster-mode"); // s3a://splice/cluster-mode, as the S3 endpoint stores it
         Path log = tmp.resolve("cluster-mode.log");
-        List<String> a = new ArrayList<>(List.of(args(out, "2")));
+        List<String> a = new ArrayList<>(List.of(args(out, "2", publish("cluster"))));
         a.set(a.indexOf("--definitions") + 1, "joins.yaml"); // relative: found where --files shipped it
-        Process p = submit("cluster", log, List.of("--files", joins.toString(),
-                "--conf", "spark.standalone.submit.waitAppCompletion=true"), a.toArray(String[]::new));
+        a.set(a.indexOf("--input-root") + 1, "s3a://splice/data");
+        a.set(a.indexOf("--output") + 1, "s3a://splice/cluster-mode");
+        List<String> spark = new ArrayList<>(List.of("--files", joins.toString(),
+                "--conf", "spark.standalone.submit.waitAppCompletion=true"));
+        spark.addAll(s3a());
+        Process p = submit("cluster", log, spark, a.toArray(String[]::new));
         assertEquals(0, await(p, log), tail(log));
         // spark-submit exits 0 whatever the driver did: the master knows how it ended
         JsonNode drivers = cluster.state().path("completeddrivers");
@@ -215,14 +267,16 @@ class SparkClusterTest {
         assertEquals("FINISHED", last.path("state").asText(), last.toString() + "\n" + tail(log));
         assertEquals(local, output(out));
         assertEquals(4, markers(out));
+        assertEquals(60, stack.records(topic("cluster")).size(), "no task failed: each row published once");
+        assertEquals(localPublished, stack.latestFeatureRows(topic("cluster")));
     }
 
     @Test
-    @DisplayName("an executor JVM SIGKILLed mid-chunk: Spark re-runs its tasks, output identical, no duplicated row")
+    @DisplayName("an executor JVM SIGKILLed mid-chunk: Spark re-runs its tasks, output and compacted topic identical, no duplicated row")
     void executorLoss() throws Exception {
         Path out = tmp.resolve("executor-loss");
         Path log = tmp.resolve("executor-loss.log");
-        Process p = submit("client", log, List.of(), args(out, "1"));
+        Process p = submit("client", log, List.of(), args(out, "1", publish("executor-loss")));
         awaitLine(log, "chunk 1/4 ", p); // chunk 2 is starting
         List<ProcessHandle> executors = cluster.executors();
         assertEquals(2, executors.size(), "one executor per worker");
@@ -235,6 +289,8 @@ class SparkClusterTest {
         assertTrue(logText.contains("done: 60 rows"), tail(log));
         assertEquals(local, output(out));
         assertEquals(4, markers(out));
+        // re-run tasks may publish a row twice (Kafka's sink is at-least-once): the compacted view must be the reference
+        assertEquals(localPublished, stack.latestFeatureRows(topic("executor-loss")));
     }
 
     @Test
