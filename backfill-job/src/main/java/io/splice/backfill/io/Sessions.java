@@ -31,6 +31,9 @@ public final class Sessions {
             conf.forEach((k, v) -> {
                 if (k.startsWith("spark.sql.")) {
                     s.conf().set(k, v);
+                } else if (k.startsWith("spark.hadoop.")) {
+                    // e.g. an s3a endpoint and credentials: they apply to the running session's file systems too
+                    s.sparkContext().hadoopConfiguration().set(k.substring("spark.hadoop.".length()), v);
                 }
             });
             return new Handle(s, false);

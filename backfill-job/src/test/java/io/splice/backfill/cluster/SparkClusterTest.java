@@ -1,10 +1,17 @@
 package io.splice.backfill.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.splice.avro.FeatureRow;
 import io.splice.backfill.Cli;
 import io.splice.backfill.TestData;
 import io.splice.backfill.TestSpark;
+import io.splice.core.api.FeatureDefinition;
+import io.splice.core.api.JoinDefinition;
+import io.splice.core.definitions.DefinitionsLoader;
+import io.splice.core.definitions.SemanticHasher;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -29,6 +36,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static io.splice.backfill.TestData.HOUR;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.timestamp_millis;
+import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,6 +76,7 @@ class SparkClusterTest {
     static SparkCluster cluster;
     static Map<String, Row> local;
     static LocalStackProcess stack;
+    static final ObjectMapper JSON = new ObjectMapper();
     static Map<String, FeatureRow> localPublished;
 
     @BeforeAll
@@ -244,6 +258,82 @@ class SparkClusterTest {
         assertEquals(4, markers(out));
         assertEquals(60, stack.records(topic("client")).size(), "no task failed: each row published once");
         assertEquals(localPublished, stack.latestFeatureRows(topic("client")));
+    }
+
+    @Test
+    @DisplayName("training-set and consistency on s3a://: the set read from the S3 endpoint equals the set read from the same files as local paths; consistency finds exactly the planted mismatches")
+    void trainingSetAndConsistencyOnS3a() throws Exception {
+        // Given an offline table in the S3 endpoint (s3a://splice/features) whose served (log) values are the local[2]
+        // backfill's computed values, except txn_count_1h of 5 rows (planted), and that backfill's output (s3a://splice/bf)
+        JoinDefinition j = DefinitionsLoader.load(joins).join("payments", "v2").orElseThrow();
+        Map<String, String> hashes = SemanticHasher.hashes(j);
+        List<String> planted = local.keySet().stream().limit(5).toList();
+        Dataset<Row> bf = spark.read().parquet(tmp.resolve("local/payments_v2").toString());
+        List<Column> sources = new ArrayList<>();
+        List<Column> cols = new ArrayList<>(List.of(col("row_key"), timestamp_millis(col("ts")).as("ts"),
+                map(lit("card_id"), col("card_id"), lit("merchant_id"), col("merchant_id")).as("keys")));
+        for (FeatureDefinition f : j.features()) {
+            boolean external = f.name().equals("risk_score");
+            sources.add(lit(f.name()));
+            sources.add(lit(external ? "missing" : "log"));
+            cols.add(external ? lit(null).cast("double").as(f.name()) : f.name().equals("txn_count_1h")
+                    ? when(col("row_key").isin(planted.toArray()), col(f.name()).plus(1)).otherwise(col(f.name())).as(f.name())
+                    : col(f.name()));
+        }
+        List<Column> hashMap = new ArrayList<>();
+        hashes.forEach((part, h) -> {
+            hashMap.add(lit(part));
+            hashMap.add(lit(h));
+        });
+        cols.addAll(List.of(map(sources.toArray(Column[]::new)).as("sources"), lit("v2").as("feature_version"),
+                map(hashMap.toArray(Column[]::new)).as("part_hashes"), lit(1L).as("revision"), timestamp_millis(col("ts")).as("write_time"),
+                timestamp_millis(col("ts").plus(1000)).as("stitched_at"), lit(false).as("is_deleted"), lit(0).as("kafka_partition"),
+                monotonically_increasing_id().as("kafka_offset"), col("ds")));
+        bf.select(cols.toArray(Column[]::new)).write().partitionBy("ds").parquet(tmp.resolve("s3/splice/features/payments_v2").toString());
+        bf.write().partitionBy("ds").parquet(tmp.resolve("s3/splice/bf/payments_v2").toString());
+        List<String> days = local.values().stream().map(r -> r.<String>getAs("ds")).sorted().toList();
+        List<String> range = List.of("--master", "local[2]", "--definitions", joins.toString(), "--join", "payments", "--version",
+                "v2", "--start-date", days.get(0), "--end-date", days.get(days.size() - 1));
+
+        // When training sets are written from s3a:// to s3a:// and from the same files as local paths
+        List<String> overS3a = new ArrayList<>(List.of("training-set"));
+        overS3a.addAll(range);
+        overS3a.addAll(List.of("--offline", "s3a://splice/features", "--out", "s3a://splice/sets/s3a"));
+        overS3a.addAll(s3a());
+        Cli r = Cli.run(overS3a.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.toString());
+        List<String> overLocal = new ArrayList<>(List.of("training-set"));
+        overLocal.addAll(range);
+        overLocal.addAll(List.of("--offline", tmp.resolve("s3/splice/features").toString(), "--out", tmp.resolve("set-local").toString()));
+        Cli l = Cli.run(overLocal.toArray(String[]::new));
+        assertEquals(0, l.exit(), l.toString());
+
+        // Then both sets hold the same 60 rows, and the manifest on S3 names the s3a:// objects it read
+        List<String> fromS3 = rows(tmp.resolve("s3/splice/sets/s3a"));
+        assertEquals(60, fromS3.size());
+        assertEquals(rows(tmp.resolve("set-local")), fromS3);
+        JsonNode manifest = JSON.readTree(Files.readString(tmp.resolve("s3/splice/sets/s3a/_MANIFEST.json")));
+        assertTrue(manifest.path("offline").path("objects").size() > 0
+                && manifest.path("offline").path("objects").get(0).path("path").asText().startsWith("s3a://splice/features/"), manifest.toString());
+
+        // And consistency over s3a:// compares every computed feature of every row and finds the 5 planted mismatches
+        List<String> check = new ArrayList<>(List.of("consistency"));
+        check.addAll(range);
+        check.addAll(List.of("--offline", "s3a://splice/features", "--backfill", "s3a://splice/bf", "--json"));
+        check.addAll(s3a());
+        Cli c = Cli.run(check.toArray(String[]::new));
+        assertEquals(0, c.exit(), c.toString());
+        JsonNode report = JSON.readTree(c.out());
+        assertEquals(60L * (j.features().size() - 1), report.path("compared").asLong(), c.out());
+        assertEquals(5, report.path("mismatched").asLong(), c.out());
+        for (JsonNode f : report.path("features")) {
+            assertEquals(f.path("feature").asText().equals("txn_count_1h") ? 5 : 0, f.path("mismatched").asLong(), f.toString());
+        }
+    }
+
+    /** Every row of a Parquet folder as text, sorted. */
+    static List<String> rows(Path dir) {
+        return spark.read().parquet(dir.toString()).collectAsList().stream().map(Row::toString).sorted().toList();
     }
 
     @Test
