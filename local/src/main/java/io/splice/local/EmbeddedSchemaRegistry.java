@@ -73,7 +73,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         }
         port = Ports.freePort();
         List<String> cmd = new ArrayList<>();
-        cmd.add(javaBinary());
+        cmd.add(ChildJvm.javaBinary());
         cmd.add("-Xmx384m");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
@@ -266,12 +266,4 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         }
     }
 
-    private static String javaBinary() {
-        String exe = System.getProperty("os.name", "").toLowerCase().contains("win") ? "java.exe" : "java";
-        Path fromHome = Paths.get(System.getProperty("java.home"), "bin", exe);
-        if (Files.isExecutable(fromHome)) {
-            return fromHome.toString();
-        }
-        return ProcessHandle.current().info().command().orElse(exe);
-    }
 }

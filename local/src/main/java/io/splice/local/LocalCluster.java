@@ -19,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -183,31 +182,18 @@ public final class LocalCluster implements AutoCloseable {
 
     /** SIGKILL: the node dies at once, without controlled shutdown. Returns once the process is gone. */
     public void kill(int nodeId) {
-        Process p;
-        synchronized (this) {
-            p = node(nodeId).process;
-            node(nodeId).process = null;
-        }
-        if (p != null) {
-            p.destroyForcibly();
-            waitFor(p, Duration.ofSeconds(30));
-        }
+        ChildJvm.kill(take(nodeId));
     }
 
     /** SIGTERM: controlled shutdown (leadership moves away first). Gives up after 60 s and kills the node. */
     public void stop(int nodeId) {
-        Process p;
-        synchronized (this) {
-            p = node(nodeId).process;
-            node(nodeId).process = null;
-        }
-        if (p != null) {
-            p.destroy();
-            if (!waitFor(p, Duration.ofSeconds(60))) {
-                p.destroyForcibly();
-                waitFor(p, Duration.ofSeconds(30));
-            }
-        }
+        ChildJvm.stop(take(nodeId));
+    }
+
+    private synchronized Process take(int nodeId) {
+        Process p = node(nodeId).process;
+        node(nodeId).process = null;
+        return p;
     }
 
     /**
@@ -460,7 +446,7 @@ public final class LocalCluster implements AutoCloseable {
     /** Starts the node's process (caller holds the lock). */
     private void launch(NodeState n) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(javaBinary());
+        cmd.add(ChildJvm.javaBinary());
         cmd.addAll(jvmOptions);
         cmd.add("-Dlog4j2.configurationFile=" + root.resolve("log4j2.xml"));
         cmd.add("-Dlog4j.shutdownHookEnabled=false");
@@ -468,19 +454,7 @@ public final class LocalCluster implements AutoCloseable {
         cmd.add("-Dsplice.cluster.node=" + n.id);
         cmd.add(ClusterNodeMain.class.getName());
         cmd.add(n.dir.resolve("server.properties").toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(n.dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(n.dir.resolve("node.log").toFile()))
-                .redirectInput(ProcessBuilder.Redirect.PIPE); // held open: end-of-file tells the node we died
-        pb.environment().put("CLASSPATH", classpath); // keeps the command line short
-        pb.environment().remove("JAVA_TOOL_OPTIONS");
-        pb.environment().remove("_JAVA_OPTIONS");
-        try {
-            n.process = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start node " + n.id + ": " + cmd, e);
-        }
+        n.process = ChildJvm.start(cmd, n.dir, n.dir.resolve("node.log"), classpath, "node " + n.id);
     }
 
     private void awaitNodes(Set<Integer> ids, Duration timeout) {
@@ -567,8 +541,7 @@ public final class LocalCluster implements AutoCloseable {
                 }
             }
         }
-        running.forEach(Process::destroyForcibly);
-        running.forEach(p -> waitFor(p, Duration.ofSeconds(30)));
+        ChildJvm.killAll(running);
     }
 
     private NodeState node(int nodeId) {
@@ -586,31 +559,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private String tailOfLog(int nodeId) {
-        try {
-            String s = Files.readString(logFile(nodeId), StandardCharsets.UTF_8);
-            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
-        } catch (IOException | RuntimeException e) {
-            return "(no log)";
-        }
-    }
-
-    private static boolean waitFor(Process p, Duration timeout) {
-        try {
-            return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !p.isAlive();
-        }
-    }
-
-    /** The {@code java} executable of this JVM, to start child JVMs with. */
-    public static String javaBinary() {
-        String exe = System.getProperty("os.name", "").toLowerCase().contains("win") ? "java.exe" : "java";
-        Path fromHome = Paths.get(System.getProperty("java.home"), "bin", exe);
-        if (Files.isExecutable(fromHome)) {
-            return fromHome.toString();
-        }
-        return ProcessHandle.current().info().command().orElse(exe);
+        return ChildJvm.tail(logFile(nodeId));
     }
 
     /** Chooses the size and the processes' settings of a {@link LocalCluster}. */

@@ -45,7 +45,7 @@ class LocalClusterOrphanTest {
     @DisplayName("SIGKILL of the JVM that started the cluster: every node process exits within 15 s and removes its data")
     void nodesExitWhenParentDies() throws Exception {
         // given a cluster started by a child JVM
-        Process host = new ProcessBuilder(LocalCluster.javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        Process host = new ProcessBuilder(ChildJvm.javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), ClusterHost.class.getName())
                 .redirectErrorStream(true)
                 .start();

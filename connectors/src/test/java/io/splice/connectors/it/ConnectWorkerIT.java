@@ -10,7 +10,6 @@ import io.splice.local.featurestore.FeatureStoreEndpoint;
 import io.splice.local.featurestore.Write;
 import io.splice.local.s3.S3Endpoint;
 import io.splice.testing.Kafka;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,7 +36,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import static io.splice.connectors.testing.TestData.DAY1;
@@ -117,15 +115,7 @@ class ConnectWorkerIT {
     }
 
     private static Map<Long, Integer> offsetsInS3(int partition) {
-        Map<Long, Integer> seen = new TreeMap<>();
-        for (String key : S3Testing.keys(s3Client, BUCKET, "offline/payments_v2/")) {
-            if (key.contains("+" + partition + "+")) {
-                for (GenericRecord r : S3Testing.rows(s3Client, BUCKET, key)) {
-                    seen.merge((Long) r.get("kafka_offset"), 1, Integer::sum);
-                }
-            }
-        }
-        return seen;
+        return S3Testing.offsetsInS3(s3Client, BUCKET, "offline/payments_v2/", partition);
     }
 
     private static long committed(String connector, TopicPartition tp) {

@@ -15,7 +15,6 @@ import io.splice.local.featurestore.FeatureStoreEndpoint;
 import io.splice.local.s3.S3Endpoint;
 import io.splice.testing.Kafka;
 import io.splice.testing.Prometheus;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -284,15 +283,7 @@ class DistributedConnectIT {
     }
 
     private static Map<Long, Integer> offsetsInS3(int partition) {
-        Map<Long, Integer> seen = new TreeMap<>();
-        for (String key : S3Testing.keys(s3Client, BUCKET, "offline/payments_v2/")) {
-            if (key.contains("+" + partition + "+")) {
-                for (GenericRecord r : S3Testing.rows(s3Client, BUCKET, key)) {
-                    seen.merge((Long) r.get("kafka_offset"), 1, Integer::sum);
-                }
-            }
-        }
-        return seen;
+        return S3Testing.offsetsInS3(s3Client, BUCKET, "offline/payments_v2/", partition);
     }
 
     private static List<ConsumerRecord<String, byte[]>> deadLetters() {

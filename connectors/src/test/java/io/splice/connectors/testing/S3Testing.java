@@ -91,4 +91,17 @@ public final class S3Testing {
             f.toFile().delete();
         }
     }
+
+    /** How often each Kafka offset of stitched partition {@code partition} occurs in the Parquet objects under {@code prefix}. */
+    public static java.util.Map<Long, Integer> offsetsInS3(S3Client s3, String bucket, String prefix, int partition) {
+        java.util.Map<Long, Integer> seen = new java.util.TreeMap<>();
+        for (String key : keys(s3, bucket, prefix)) {
+            if (key.contains("+" + partition + "+")) {
+                for (GenericRecord r : rows(s3, bucket, key)) {
+                    seen.merge((Long) r.get("kafka_offset"), 1, Integer::sum);
+                }
+            }
+        }
+        return seen;
+    }
 }

@@ -2,6 +2,7 @@ package io.splice.local.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.splice.local.ChildJvm;
 import io.splice.local.ClusterNodeMain;
 import io.splice.local.EmbeddedKafkaBroker;
 import io.splice.local.LocalCluster;
@@ -161,23 +162,12 @@ public final class DistributedConnect implements AutoCloseable {
 
     /** SIGKILL: the worker dies at once without leaving the group. Returns once the process is gone. */
     public void kill(int worker) {
-        Process p = take(worker);
-        if (p != null) {
-            p.destroyForcibly();
-            waitFor(p, Duration.ofSeconds(30));
-        }
+        ChildJvm.kill(take(worker));
     }
 
     /** SIGTERM: Connect stops its tasks (committing their offsets) and leaves the group; killed after 60 s. */
     public void stop(int worker) {
-        Process p = take(worker);
-        if (p != null) {
-            p.destroy();
-            if (!waitFor(p, Duration.ofSeconds(60))) {
-                p.destroyForcibly();
-                waitFor(p, Duration.ofSeconds(30));
-            }
-        }
+        ChildJvm.stop(take(worker));
     }
 
     /** Starts the worker again on the same ports (stopping it first if it runs); returns once its REST API is healthy. */
@@ -347,7 +337,7 @@ public final class DistributedConnect implements AutoCloseable {
     /** Starts the worker's process (caller holds the lock). */
     private void launch(WorkerState w) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(LocalCluster.javaBinary());
+        cmd.add(ChildJvm.javaBinary());
         cmd.addAll(settings.jvmOptions);
         if (settings.metricsAgent != null) {
             cmd.add("-javaagent:" + settings.metricsAgent + "=" + Ports.LOOPBACK + ":" + w.metricsPort + ":" + settings.metricsConfig);
@@ -358,19 +348,7 @@ public final class DistributedConnect implements AutoCloseable {
         cmd.add("-Dsplice.connect.worker=" + w.id);
         cmd.add(ConnectWorkerMain.class.getName());
         cmd.add(w.dir.resolve("worker.properties").toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(w.dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(w.dir.resolve("worker.log").toFile()))
-                .redirectInput(ProcessBuilder.Redirect.PIPE); // held open: end-of-file tells the worker we died
-        pb.environment().put("CLASSPATH", classpath); // keeps the command line short
-        pb.environment().remove("JAVA_TOOL_OPTIONS");
-        pb.environment().remove("_JAVA_OPTIONS");
-        try {
-            w.process = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start Connect worker " + w.id + ": " + cmd, e);
-        }
+        w.process = ChildJvm.start(cmd, w.dir, w.dir.resolve("worker.log"), classpath, "Connect worker " + w.id);
     }
 
     /** Connect's {@code GET /health} answers 200 once the worker has joined the group and read the config topic. */
@@ -468,8 +446,7 @@ public final class DistributedConnect implements AutoCloseable {
                 }
             }
         }
-        running.forEach(Process::destroyForcibly);
-        running.forEach(p -> waitFor(p, Duration.ofSeconds(30)));
+        ChildJvm.killAll(running);
     }
 
     private WorkerState worker(int id) {
@@ -487,21 +464,7 @@ public final class DistributedConnect implements AutoCloseable {
     }
 
     private String tailOfLog(int worker) {
-        try {
-            String s = Files.readString(logFile(worker), StandardCharsets.UTF_8);
-            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
-        } catch (IOException | RuntimeException e) {
-            return "(no log)";
-        }
-    }
-
-    private static boolean waitFor(Process p, Duration timeout) {
-        try {
-            return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !p.isAlive();
-        }
+        return ChildJvm.tail(logFile(worker));
     }
 
     /** Chooses the workers' number, plugins, class path and settings of a {@link DistributedConnect}. */

@@ -88,6 +88,24 @@ final class StitchedView {
         return out.size() > 10 ? out.subList(0, 10) + " … (" + out.size() + " differences)" : String.join("\n", out);
     }
 
+    /** {@link #simulate} in the background (the tests run the app meanwhile). */
+    static java.util.concurrent.CompletableFuture<StitchedView> simulateAsync(Definitions defs, String prefix, Path events,
+                                                                              Path outDir) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return simulate(defs, prefix, events, outDir);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** This view (read from the stitched topic) equals {@code want} (the simulation), with revisions 1..n per row. */
+    void assertMatches(StitchedView want) {
+        org.junit.jupiter.api.Assertions.assertEquals("", diff(want), "stitched topic vs splice simulate");
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), violations, "revisions 1..n per row, no gap, no repeat");
+    }
+
     /** Runs {@code splice simulate}'s engine over {@code events} and reads its {@code stitched.jsonl}. */
     static StitchedView simulate(Definitions defs, String prefix, Path events, Path outDir) throws IOException {
         StringWriter warnings = new StringWriter();
