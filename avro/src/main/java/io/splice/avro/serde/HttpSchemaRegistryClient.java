@@ -69,8 +69,9 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
      * POST the schema under the subject. Several first registrations of a new subject at once (stream threads or
      * instances starting together) make Apicurio answer the losers 409 "already exists" or 500 (a unique-index
      * race in its storage), or keep one waiting past the timeout; when the schema is then found under the subject,
-     * that is the answer, and a 500 or a timeout is retried (three attempts in all). A 409 for an incompatible
-     * schema stays an error.
+     * that is the answer. The winner's version may not be visible yet when a loser looks: a 409 "already exists", a
+     * 500 or a timeout is retried with a growing pause (five attempts in all). A 409 for an incompatible schema stays
+     * an error.
      */
     private JsonNode registerRacing(String subject, Schema schema) {
         for (int attempt = 1; ; attempt++) {
@@ -78,6 +79,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 return call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema),
                         "registering a schema under subject '" + subject + "'");
             } catch (SchemaRegistryException e) {
+                boolean exists = e.status() == 409 && String.valueOf(e.getMessage()).contains("already exists");
                 boolean race = e.status() == 409 || e.status() >= 500 || e.getCause() instanceof HttpTimeoutException;
                 if (!race) {
                     throw e;
@@ -86,7 +88,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                 if (there.isPresent()) {
                     return there.get();
                 }
-                if (e.status() == 409 || attempt >= 3) {
+                if ((e.status() == 409 && !exists) || attempt >= 5) {
                     throw e;
                 }
                 try {
