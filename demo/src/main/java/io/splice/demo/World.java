@@ -359,6 +359,13 @@ public final class World {
         return requests.stream().filter(Request::backfilled).toList();
     }
 
+    /** The backfill's left rows: {@link #backfillRows()} and then {@link #consistencySampleRows()}. */
+    public List<Request> leftRows() {
+        List<Request> rows = new ArrayList<>(backfillRows());
+        rows.addAll(consistencySampleRows());
+        return rows;
+    }
+
     /** Fully logged requests the backfill computes all the same (every tenth by request id), for consistency. */
     public List<Request> consistencySampleRows() {
         return requests.stream().filter(r -> r.logState() == LogState.LOGGED && inConsistencySample(r)).toList();
@@ -453,15 +460,13 @@ public final class World {
     }
 
     /**
-     * Writes the backfill's left rows ({@code request_id, card_id, ts}: {@link #backfillRows()} and
-     * {@link #consistencySampleRows()}) partitioned by day; returns the root.
+     * Writes the backfill's left rows ({@code request_id, card_id, ts}: {@link #leftRows()}) partitioned by day;
+     * returns the root.
      */
     public Path writeLeftRows(Path dir) {
         Path root = dir.resolve(JOIN + "_rows");
         Map<LocalDate, List<Map<String, Object>>> byDay = new TreeMap<>();
-        List<Request> rows = new ArrayList<>(backfillRows());
-        rows.addAll(consistencySampleRows());
-        for (Request r : rows) {
+        for (Request r : leftRows()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("request_id", r.requestId());
             m.put("card_id", r.cardId());

@@ -108,10 +108,10 @@ class BackfillPublishOverSaslSslTest {
             assertEquals(1, errors.size(), wrongLog);
             assertTrue(errors.get(0).contains("Authentication failed") && errors.get(0).contains("SCRAM-SHA-512"), errors.get(0));
             assertFalse(wrongLog.contains("SparkContext"), "failed before starting Spark");
-            // and the right one published one FeatureRow per backfilled request, read back over the internal listener
+            // and the right one published one FeatureRow per left row, read back over the internal listener
             assertEquals(0, goodExit, goodTail);
             Map<String, FeatureRow> published = readAll(broker.bootstrapServers(), stack.schemaRegistryUrl(), topic);
-            Set<String> expected = world.backfillRows().stream().map(World.Request::requestId).collect(Collectors.toSet());
+            Set<String> expected = world.leftRows().stream().map(World.Request::requestId).collect(Collectors.toSet());
             assertEquals(expected, published.keySet());
             published.forEach((k, v) -> assertEquals(k, v.getRowKey()));
             // and no secret appears in either run's output, though the clients logged their configs (masked)

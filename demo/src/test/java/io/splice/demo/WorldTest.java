@@ -97,7 +97,8 @@ class WorldTest {
         }
         long lines = lines(left);
         // (the rows no log covers, plus the consistency sample of logged rows)
-        assertEquals(w.backfillRows().size() + w.consistencySampleRows().size(), lines);
+        assertEquals(w.leftRows().size(), lines);
+        assertEquals(w.backfillRows().size() + w.consistencySampleRows().size(), w.leftRows().size());
         assertTrue(Files.readString(left.resolve("ds=2025-10-05/part-00000.jsonl")).contains("\"request_id\":\"req-"));
     }
 

@@ -261,7 +261,7 @@ class SparkClusterTest {
     }
 
     @Test
-    @DisplayName("training-set and consistency on s3a://: the set read from the S3 endpoint equals the set read from the same files as local paths; consistency finds exactly the planted mismatches")
+    @DisplayName("training-set and consistency on s3a:// and on the cluster: the set read from the S3 endpoint equals the set read from the same files as local paths and the set spark-submit wrote; consistency finds exactly the planted mismatches")
     void trainingSetAndConsistencyOnS3a() throws Exception {
         // Given an offline table in the S3 endpoint (s3a://splice/features) whose served (log) values are the local[2]
         // backfill's computed values, except txn_count_1h of 5 rows (planted), and that backfill's output (s3a://splice/bf)
@@ -292,8 +292,10 @@ class SparkClusterTest {
         bf.select(cols.toArray(Column[]::new)).write().partitionBy("ds").parquet(tmp.resolve("s3/splice/features/payments_v2").toString());
         bf.write().partitionBy("ds").parquet(tmp.resolve("s3/splice/bf/payments_v2").toString());
         List<String> days = local.values().stream().map(r -> r.<String>getAs("ds")).sorted().toList();
-        List<String> range = List.of("--master", "local[2]", "--definitions", joins.toString(), "--join", "payments", "--version",
-                "v2", "--start-date", days.get(0), "--end-date", days.get(days.size() - 1));
+        List<String> join = List.of("--definitions", joins.toString(), "--join", "payments", "--version", "v2",
+                "--start-date", days.get(0), "--end-date", days.get(days.size() - 1));
+        List<String> range = new ArrayList<>(List.of("--master", "local[2]"));
+        range.addAll(join);
 
         // When training sets are written from s3a:// to s3a:// and from the same files as local paths
         List<String> overS3a = new ArrayList<>(List.of("training-set"));
@@ -308,10 +310,19 @@ class SparkClusterTest {
         Cli l = Cli.run(overLocal.toArray(String[]::new));
         assertEquals(0, l.exit(), l.toString());
 
-        // Then both sets hold the same 60 rows, and the manifest on S3 names the s3a:// objects it read
+        // and under spark-submit on the cluster (client mode; the files on the disk the nodes share)
+        List<String> onCluster = new ArrayList<>(List.of("training-set"));
+        onCluster.addAll(join);
+        onCluster.addAll(List.of("--offline", tmp.resolve("s3/splice/features").toString(), "--out", tmp.resolve("set-cluster").toString()));
+        Path clusterLog = tmp.resolve("set-cluster.log");
+        Process p = submit("client", clusterLog, List.of(), onCluster.toArray(String[]::new));
+        assertEquals(0, await(p, clusterLog), tail(clusterLog));
+
+        // Then the three sets hold the same 60 rows, and the manifest on S3 names the s3a:// objects it read
         List<String> fromS3 = rows(tmp.resolve("s3/splice/sets/s3a"));
         assertEquals(60, fromS3.size());
         assertEquals(rows(tmp.resolve("set-local")), fromS3);
+        assertEquals(fromS3, rows(tmp.resolve("set-cluster")));
         JsonNode manifest = JSON.readTree(Files.readString(tmp.resolve("s3/splice/sets/s3a/_MANIFEST.json")));
         assertTrue(manifest.path("offline").path("objects").size() > 0
                 && manifest.path("offline").path("objects").get(0).path("path").asText().startsWith("s3a://splice/features/"), manifest.toString());
