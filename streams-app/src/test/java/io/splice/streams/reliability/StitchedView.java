@@ -39,6 +39,8 @@ final class StitchedView {
     final Map<String, String> latest = new HashMap<>();
     final Map<String, Long> lastRevision = new HashMap<>();
     final List<String> violations = new ArrayList<>();
+    /** Per row key, its last live record (the values a store that ignores deletions keeps). */
+    final Map<String, JsonNode> lastLive = new HashMap<>();
     long records;
     long maxRevision;
 
@@ -62,6 +64,7 @@ final class StitchedView {
             violations.add(key + ": revision " + revision + " after " + (expected - 1));
         }
         lastRevision.put(key, revision);
+        lastLive.put(key, value);
         maxRevision = Math.max(maxRevision, revision);
         latest.put(key, canonical(value.get("values"), value.get("sources")));
     }
@@ -106,18 +109,43 @@ final class StitchedView {
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), violations, "revisions 1..n per row, no gap, no repeat");
     }
 
-    /** Runs {@code splice simulate}'s engine over {@code events} and reads its {@code stitched.jsonl}. */
+    /** Runs {@code splice simulate}'s engine over {@code events} and reads its {@code stitched.jsonl} (every topic). */
     static StitchedView simulate(Definitions defs, String prefix, Path events, Path outDir) throws IOException {
         StringWriter warnings = new StringWriter();
         try (Simulator sim = new Simulator(defs, prefix, new PrintWriter(warnings, true))) {
             sim.run(events, outDir);
         }
-        StitchedView view = new StitchedView();
-        try (BufferedReader in = Files.newBufferedReader(outDir.resolve("stitched.jsonl"), StandardCharsets.UTF_8)) {
+        return read(outDir.resolve("stitched.jsonl"), null);
+    }
+
+    /** The simulation's output of one stitched {@code topic} (after {@link #simulate} wrote {@code outDir}). */
+    static StitchedView simulated(Path outDir, String topic) throws IOException {
+        return read(outDir.resolve("stitched.jsonl"), topic);
+    }
+
+    /** The simulation's dead letters as {@code source topic / key} (after {@link #simulate} wrote {@code outDir}). */
+    static List<String> simulatedDeadLetters(Path outDir) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(outDir.resolve("dlq.jsonl"), StandardCharsets.UTF_8)) {
             String line;
             while ((line = in.readLine()) != null) {
                 JsonNode n = RecordJson.MAPPER.readTree(line);
-                view.add(n.get("key").asText(), n.get("value"));
+                out.add(n.get("source_topic").asText() + " / " + n.get("key").asText());
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private static StitchedView read(Path stitched, String topic) throws IOException {
+        StitchedView view = new StitchedView();
+        try (BufferedReader in = Files.newBufferedReader(stitched, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                JsonNode n = RecordJson.MAPPER.readTree(line);
+                if (topic == null || topic.equals(n.get("topic").asText())) {
+                    view.add(n.get("key").asText(), n.get("value"));
+                }
             }
         }
         return view;
@@ -126,6 +154,8 @@ final class StitchedView {
     /** Reads a stitched topic from the beginning with {@code read_committed}; {@link #poll()} adds what is new. */
     static final class KafkaReader implements AutoCloseable {
         final StitchedView view = new StitchedView();
+        /** Per partition, the offsets of the committed records read (what a sink must hold, each once). */
+        final Map<Integer, java.util.Set<Long>> offsets = new HashMap<>();
         private final KafkaConsumer<byte[], byte[]> consumer;
         private final SpliceAvroDeserializer<StitchedRecord> deserializer;
         private final String topic;
@@ -150,10 +180,15 @@ final class StitchedView {
         /** Polls once (up to {@code wait}); returns the view. */
         StitchedView poll(Duration wait) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(wait)) {
+                offsets.computeIfAbsent(r.partition(), p -> new java.util.HashSet<>()).add(r.offset());
                 String key = new String(r.key(), StandardCharsets.UTF_8);
                 view.add(key, r.value() == null ? null : RecordJson.toJson(deserializer.deserialize(topic, r.value())));
             }
             return view;
+        }
+
+        String topic() {
+            return topic;
         }
 
         StitchedView poll() {
