@@ -73,7 +73,7 @@ public final class AppMain {
         int partitions;
         @Option(names = "--threads", defaultValue = "1", description = "Stream threads.")
         int threads;
-        @Option(names = "--commit-interval-ms", defaultValue = "100", description = "commit.interval.ms.")
+        @Option(names = "--commit-interval-ms", defaultValue = "100", description = "commit.interval.ms; -1 keeps the app's default.")
         int commitIntervalMs;
         @Option(names = "--app-id", description = "application.id (default bench-<app>).")
         String appId;
@@ -106,7 +106,9 @@ public final class AppMain {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, a.threads);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, a.commitIntervalMs);
+        if (a.commitIntervalMs >= 0) {
+            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, a.commitIntervalMs);
+        }
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         for (String kv : a.streamsConfig.split(",")) {
@@ -186,6 +188,7 @@ public final class AppMain {
         result.put("gc_seconds", gcMillis() / 1000.0);
         result.put("tasks_created", tasksCreated);
         result.put("active_tasks", activeTasks);
+        result.put("kafka_metrics", kafkaMetrics(streams));
         if (runtime != null) {
             MeterRegistry m = runtime.meters();
             result.put("stitched", count(m, "splice.stitched.out"));
@@ -228,6 +231,38 @@ public final class AppMain {
 
     static String passThroughRows(BenchData data) {
         return data.topics.prefix() + ".passthrough.rows";
+    }
+
+    /**
+     * Where a stream thread's time goes (Kafka's own metrics, summed over threads and clients): commits, polls, the
+     * transactional producer's commit and flush times, the consumer's fetch waits. Averages and maxima cover Kafka's
+     * metric window (the last 30 to 60 s of the run).
+     */
+    static Map<String, Double> kafkaMetrics(KafkaStreams streams) {
+        List<String> thread = List.of("commit-latency-avg", "commit-latency-max", "commit-total", "poll-latency-avg",
+                "poll-latency-max", "poll-records-avg", "poll-total", "process-latency-avg", "process-records-avg",
+                "process-ratio", "poll-ratio", "commit-ratio", "punctuate-ratio", "blocked-time-ns-total");
+        List<String> producer = List.of("txn-commit-time-ns-total", "txn-begin-time-ns-total", "txn-send-offsets-time-ns-total",
+                "flush-time-ns-total", "record-queue-time-avg", "request-latency-avg", "batch-size-avg", "records-per-request-avg");
+        List<String> consumer = List.of("fetch-latency-avg", "fetch-latency-max", "fetch-total", "records-per-request-avg",
+                "fetch-size-avg");
+        Map<String, Double> out = new java.util.TreeMap<>();
+        streams.metrics().forEach((n, m) -> {
+            String key = null;
+            if (n.group().equals("stream-thread-metrics") && thread.contains(n.name())) {
+                key = "thread." + n.name();
+            } else if (n.group().equals("producer-metrics") && producer.contains(n.name())) {
+                key = "producer." + n.name();
+            } else if (n.group().equals("consumer-fetch-manager-metrics") && consumer.contains(n.name()) && !n.tags().containsKey("topic")
+                    && n.tags().getOrDefault("client-id", "").endsWith("-consumer")
+                    && !n.tags().get("client-id").endsWith("-restore-consumer")) {
+                key = "consumer." + n.name(); // the main consumer (not the restore consumer)
+            }
+            if (key != null && m.metricValue() instanceof Number v && Double.isFinite(v.doubleValue())) {
+                out.merge(key, v.doubleValue(), key.endsWith("-max") ? Math::max : Double::sum);
+            }
+        });
+        return out;
     }
 
     private static double count(MeterRegistry m, String name) {

@@ -31,9 +31,25 @@ class ReferenceDocsTest {
 
                 Generated from `SpliceStreamsConfig` by `ReferenceDocsTest` in streams-app; do not edit. Any Kafka Streams,
                 consumer, producer or admin key is passed through unchanged as well (`security.protocol`, `sasl.*`,
-                `ssl.*`, `num.standby.replicas`, …); `processing.guarantee` defaults to `exactly_once_v2`.
+                `ssl.*`, `num.standby.replicas`, …).
 
-                """ + ReferenceDocs.configTable(SpliceStreamsConfig.configDef()));
+                """ + ReferenceDocs.configTable(SpliceStreamsConfig.configDef()) + """
+
+                ## Kafka settings Splice defaults differently
+
+                A value in the config file wins; the measurements behind them are in
+                [Performance](../performance.md#latency).
+
+                """ + streamsDefaults());
+    }
+
+    private static String streamsDefaults() {
+        StringBuilder b = new StringBuilder("| key | Splice's default | Kafka's default | why |\n| --- | --- | --- | --- |\n");
+        for (SpliceStreamsConfig.StreamsDefault d : SpliceStreamsConfig.STREAMS_DEFAULTS) {
+            b.append("| `").append(d.key()).append("` | `").append(d.value()).append("` | ").append(d.kafkaDefault())
+                    .append(" | ").append(d.why()).append(" |\n");
+        }
+        return b.toString();
     }
 
     /**
