@@ -277,26 +277,26 @@ public final class RowStateSerde {
             writeKeys(out, table, r.keys());
         }
         Map<String, Object> values = r.values();
+        // one pass over the entries, one index lookup each (lookups per table feature showed in the wide profile)
+        int n = table.features.size();
+        byte[] present = new byte[(n + 7) >>> 3];
+        Object[] slots = new Object[n];
         boolean byIndex = true;
-        for (String f : values.keySet()) {
-            if (table.feature(f) < 0) {
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            int i = table.feature(e.getKey());
+            if (i < 0) {
                 byIndex = false;
                 break;
             }
+            present[i >>> 3] |= (byte) (1 << (i & 7));
+            slots[i] = e.getValue();
         }
         if (byIndex) {
             out.writeByte(BY_INDEX);
-            int n = table.features.size();
-            byte[] present = new byte[(n + 7) >>> 3];
-            for (int i = 0; i < n; i++) {
-                if (values.containsKey(table.features.get(i))) {
-                    present[i >>> 3] |= (byte) (1 << (i & 7));
-                }
-            }
             out.writeBytes(present);
             for (int i = 0; i < n; i++) {
                 if ((present[i >>> 3] & (1 << (i & 7))) != 0) {
-                    BinaryCodec.writeScalarCompact(out, values.get(table.features.get(i)));
+                    BinaryCodec.writeScalarCompact(out, slots[i]);
                 }
             }
         } else {
@@ -393,38 +393,83 @@ public final class RowStateSerde {
     private static void writeEmitted(BinaryCodec.Writer out, PlanTable table, RowState s) {
         Map<String, Object> values = s.lastValues();
         Map<String, String> sources = s.lastSources();
-        if (!values.keySet().equals(sources.keySet())) {
+        int n = table.features.size();
+        boolean byIndex = values.size() == n;
+        boolean paired = values.size() == sources.size();
+        String[] labels = new String[values.size()];
+        int[] index = new int[values.size()];
+        int k = 0;
+        for (String f : values.keySet()) {
+            String label = sources.get(f);
+            if (label == null) {
+                paired = false;
+                break;
+            }
+            labels[k] = label;
+            index[k++] = byIndex ? table.feature(f) : -1;
+            byIndex &= index[k - 1] >= 0;
+        }
+        if (!paired) {
             out.writeByte(AS_V4); // not what the merge emits: kept as it is
             BinaryCodec.writeScalars(out, values);
             BinaryCodec.writeStrings(out, sources);
             return;
         }
-        boolean byIndex = values.size() == table.features.size();
-        for (int i = 0; byIndex && i < table.features.size(); i++) {
-            byIndex = values.containsKey(table.features.get(i));
-        }
+        EmittedWriter w = new EmittedWriter(out, table, s);
         if (byIndex) {
+            // the values in table order (distinct names, as many as the table's: every index once)
+            Object[] slotValues = new Object[n];
+            String[] slotLabels = new String[n];
+            k = 0;
+            for (Object v : values.values()) {
+                slotValues[index[k]] = v;
+                slotLabels[index[k]] = labels[k];
+                k++;
+            }
             out.writeByte(BY_INDEX);
-            for (String f : table.features) {
-                writeEmittedValue(out, table, s, f, values.get(f), sources.get(f));
+            for (int i = 0; i < n; i++) {
+                w.write(table.features.get(i), slotValues[i], slotLabels[i]);
             }
         } else {
             out.writeByte(BY_NAME);
             out.writeVarint(values.size());
+            k = 0;
             for (Map.Entry<String, Object> e : values.entrySet()) {
                 BinaryCodec.writeString(out, e.getKey());
-                writeEmittedValue(out, table, s, e.getKey(), e.getValue(), sources.get(e.getKey()));
+                w.write(e.getKey(), e.getValue(), labels[k++]);
             }
         }
     }
 
-    private static void writeEmittedValue(BinaryCodec.Writer out, PlanTable table, RowState s, String feature, Object value,
-                                          String label) {
-        writeName(out, table.label(label), label);
-        SourceRecord src = sourceOf(s, label);
-        if (src != null && src.values().containsKey(feature) && identical(value, src.values().get(feature))) {
-            out.writeByte(FROM_SOURCE);
-        } else {
+    /** Writes last values; consecutive features mostly share a label, so its index and record are looked up once. */
+    private static final class EmittedWriter {
+        private final BinaryCodec.Writer out;
+        private final PlanTable table;
+        private final RowState s;
+        private String label;
+        private int labelIndex;
+        private SourceRecord src;
+
+        EmittedWriter(BinaryCodec.Writer out, PlanTable table, RowState s) {
+            this.out = out;
+            this.table = table;
+            this.s = s;
+        }
+
+        void write(String feature, Object value, String label) {
+            if (!label.equals(this.label)) {
+                this.label = label;
+                this.labelIndex = table.label(label);
+                this.src = sourceOf(s, label);
+            }
+            writeName(out, labelIndex, label);
+            if (src != null) {
+                Object held = src.values().get(feature);
+                if (held != null ? identical(value, held) : value == null && src.values().containsKey(feature)) {
+                    out.writeByte(FROM_SOURCE);
+                    return;
+                }
+            }
             BinaryCodec.writeScalarCompact(out, value);
         }
     }
