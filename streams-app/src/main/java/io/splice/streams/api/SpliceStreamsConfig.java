@@ -168,12 +168,14 @@ public final class SpliceStreamsConfig extends AbstractConfig {
 
     /**
      * The Kafka Streams properties: every key that is not Splice's own passes through (security settings
-     * included), with exactly-once processing and the replication factor as defaults.
+     * included), with exactly-once processing, the replication factor and LZ4 for RocksDB
+     * ({@link RowStoreRocksDbConfig}) as defaults.
      */
     public Properties streamsProperties() {
         Properties p = new Properties();
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor());
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, RowStoreRocksDbConfig.class);
         originals().forEach((k, v) -> {
             if (!k.startsWith("splice.")) {
                 p.put(k, v);
