@@ -28,14 +28,15 @@ def figures():
     by_name = {b["benchmark"]: b for b in json.loads(SUMMARY.read_text())}
     stitch = by_name["stitch"]["figures"]
     scaling = by_name["scaling"]["figures"]
+    state = by_name["state"]["figures"]["features_3"]["after"]
     zipf = by_name["sinks_online_zipf"]["figures"]
     offline = by_name["sinks_offline"]["figures"]
     return {
         "input_records_per_log": stitch["input_records"] / 1_000_000,
         "cpu_us_per_record": stitch["threads_1"]["splice_cpu_us_per_record"],
         "stitched_per_row": scaling["stitched_records_per_row"],
-        "state_bytes_per_row": max(scaling["state_dir_mb_per_1m_rows"]),
-        "changelog_bytes_per_row": max(scaling["changelog_mb_per_1m_rows"]),
+        "state_bytes_per_row": state["state_dir_bytes_per_row"],
+        "changelog_bytes_per_row": state["changelog_bytes_per_row"],
         "puts_per_record_coalesced": zipf["after"]["puts_per_record"],
         "puts_per_s_per_task": zipf["after"]["puts_per_s"],
         "offline_records_per_s_per_task": offline["records_per_s"],

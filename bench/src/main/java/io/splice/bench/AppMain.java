@@ -89,6 +89,10 @@ public final class AppMain {
         String streamsConfig;
         @Option(names = "--keyed-by-row-key", description = "Logs keyed by row key (no repartition topic).")
         boolean keyedByRowKey;
+        @Option(names = "--features", defaultValue = "3", description = "Features of the bench join.")
+        int features;
+        @Option(names = "--parts", defaultValue = "2", description = "Parts of the bench join.")
+        int parts;
     }
 
     public static void main(String[] argv) throws Exception {
@@ -99,7 +103,7 @@ public final class AppMain {
         String app = a.app;
         String appId = a.appId != null ? a.appId : "bench-" + app;
         Path stateDir = Paths.get(a.stateDir != null ? a.stateDir : Files.createTempDirectory("bench-state-").toString());
-        BenchData data = new BenchData(a.prefix, a.cards);
+        BenchData data = new BenchData(a.prefix, a.cards, false, a.features, a.parts);
         int partitions = a.partitions;
         Map<String, Object> props = new HashMap<>();
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, a.bootstrap);

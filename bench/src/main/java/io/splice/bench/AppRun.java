@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /** One run of an app to completion in a child JVM, and what it measured. */
 record AppRun(String app, int threads, long inputRecords, double seconds, double secondsToRunning, double cpuSeconds,
               long peakHeapBytes, long maxHeapBytes, long peakRssBytes, double gcSeconds, long stateBytes,
-              double stitched, double unchanged, boolean completed, double tasksCreated, int activeTasks) {
+              double stitched, double unchanged, boolean completed, double tasksCreated, int activeTasks, String loadAverage) {
 
     double recordsPerSecond() {
         return inputRecords / seconds;
@@ -48,6 +48,7 @@ record AppRun(String app, int threads, long inputRecords, double seconds, double
                 "--prefix", data.topics.prefix(), "--cards", Integer.toString(data.cards),
                 "--partitions", Integer.toString(o.partitions), "--threads", Integer.toString(o.threads),
                 "--commit-interval-ms", Integer.toString(o.commitIntervalMs),
+                "--features", Integer.toString(data.features), "--parts", Integer.toString(data.parts),
                 "--app-id", o.appId, "--timeout-s", Long.toString(o.timeoutS),
                 "--state-dir", Files.createTempDirectory("splice-bench-state-").toString()));
         if (o.keyedByRowKey) {
@@ -59,6 +60,7 @@ record AppRun(String app, int threads, long inputRecords, double seconds, double
     /** Starts the app on preloaded input and waits until it has processed (and committed) all of it. */
     static AppRun toCompletion(Stack stack, BenchData data, Options o, long inputRecords) throws Exception {
         Log.info("run %s with %d thread(s), app id %s%s", o.app, o.threads, o.appId, o.jfr != null ? ", JFR " + o.jfr : "");
+        String loadBefore = loadAverage1m();
         try (AppProcess p = AppProcess.start(o.heap, o.jfr, args(stack, data, o)); Admin admin = stack.kafka.admin()) {
             long startMs = p.awaitStarted(180);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.timeoutS);
@@ -70,7 +72,7 @@ record AppRun(String app, int threads, long inputRecords, double seconds, double
             long endMs = System.currentTimeMillis();
             p.stop();
             JsonNode r = p.awaitResult(180);
-            AppRun run = of(o, inputRecords, (endMs - startMs) / 1000.0, completed, r);
+            AppRun run = of(o, inputRecords, (endMs - startMs) / 1000.0, completed, r, loadBefore + " → " + loadAverage1m());
             Log.info("%s t=%d: %,d records in %.1f s = %,.0f records/s (cpu %.1f s, peak heap %s MB, %.0f tasks created for %d "
                             + "active)%s", o.app, o.threads, inputRecords, run.seconds(), run.recordsPerSecond(), run.cpuSeconds(),
                     Report.mb(run.peakHeapBytes()), run.tasksCreated(), run.activeTasks(), run.completed() ? "" : " INCOMPLETE (timed out)");
@@ -78,11 +80,20 @@ record AppRun(String app, int threads, long inputRecords, double seconds, double
         }
     }
 
-    static AppRun of(Options o, long inputRecords, double seconds, boolean completed, JsonNode r) {
+    /** The machine's 1-minute load average (/proc/loadavg), to read each figure against the other work on the machine. */
+    static String loadAverage1m() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0];
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    static AppRun of(Options o, long inputRecords, double seconds, boolean completed, JsonNode r, String loadAverage) {
         return new AppRun(o.app, o.threads, inputRecords, seconds, r.path("seconds_to_running").asDouble(),
                 r.path("cpu_seconds").asDouble(), r.path("peak_heap_bytes").asLong(), r.path("max_heap_bytes").asLong(),
                 r.path("peak_rss_bytes").asLong(), r.path("gc_seconds").asDouble(), r.path("state_bytes").asLong(),
                 r.path("stitched").asDouble(Double.NaN), r.path("unchanged").asDouble(Double.NaN), completed,
-                r.path("tasks_created").asDouble(), r.path("active_tasks").asInt());
+                r.path("tasks_created").asDouble(), r.path("active_tasks").asInt(), loadAverage);
     }
 }

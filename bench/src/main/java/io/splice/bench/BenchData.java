@@ -3,6 +3,7 @@ package io.splice.bench;
 import io.splice.avro.FeatureRow;
 import io.splice.avro.FetchLog;
 import io.splice.core.api.Definitions;
+import io.splice.core.api.FeatureType;
 import io.splice.core.api.JoinDefinition;
 import io.splice.core.api.Topics;
 import io.splice.core.definitions.DefinitionsLoader;
@@ -14,7 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The benchmark's join and its generated input: 3 features in 2 parts; every row has a fetch log (keyed by card,
+ * The benchmark's join and its generated input: 3 features in 2 parts (or a wide join: {@code --features N --parts P},
+ * the last part external, the others computed by the backfill); every row has a fetch log (keyed by card,
  * so the app re-keys it to the row key); rows {@code i % 10 in {0, 1}} (20%) also have a backfill record and
  * rows {@code i % 10 == 1} (10%) a bootstrap record, so 10% of rows have all three sources.
  *
@@ -38,19 +40,104 @@ final class BenchData {
     final Map<String, String> hashes;
     final int cards;
     final boolean logsKeyedByRowKey;
+    /** Features and parts of the join: 3 in 2 (the default join below) or a wide one from {@link #wideYaml}. */
+    final int features;
+    final int parts;
+    /** Features of the computed parts (the backfill's, absent from the log of a row with backfill) and of the external part. */
+    private final List<String> computed = new ArrayList<>();
+    private final List<String> external = new ArrayList<>();
+    private final String externalPart;
+    private final List<String> computedParts = new ArrayList<>();
+    /** Per computed feature: a long count (else a double sum). */
+    private final List<Boolean> counts = new ArrayList<>();
+    /** Wide joins vary values by feature; the default join keeps the values its earlier figures were measured with. */
+    private final boolean offsetByFeature;
 
     BenchData(String prefix, int cards) {
         this(prefix, cards, false);
     }
 
     BenchData(String prefix, int cards, boolean logsKeyedByRowKey) {
+        this(prefix, cards, logsKeyedByRowKey, DEFAULT_FEATURES, DEFAULT_PARTS);
+    }
+
+    static final int DEFAULT_FEATURES = 3;
+    static final int DEFAULT_PARTS = 2;
+
+    BenchData(String prefix, int cards, boolean logsKeyedByRowKey, int features, int parts) {
         this.logsKeyedByRowKey = logsKeyedByRowKey;
         this.topics = new Topics(prefix);
         this.bootstrapTopic = prefix + ".bootstrap.labels";
-        this.definitions = DefinitionsLoader.parse(yaml(bootstrapTopic), "bench.yaml", topics);
+        boolean standard = features == DEFAULT_FEATURES && parts == DEFAULT_PARTS;
+        if (!standard && (parts < 2 || features < parts)) {
+            throw new IllegalArgumentException("a wide join needs at least 2 parts and a feature per part: " + features + " in " + parts);
+        }
+        this.features = features;
+        this.parts = parts;
+        this.definitions = DefinitionsLoader.parse(standard ? yaml(bootstrapTopic) : wideYaml(bootstrapTopic, features, parts),
+                "bench.yaml", topics);
         this.join = definitions.joins().get(0);
         this.hashes = SemanticHasher.hashes(join);
         this.cards = cards;
+        String ext = null;
+        for (var p : join.parts()) {
+            if (p.external()) {
+                ext = p.name();
+                external.addAll(p.featureNames());
+            } else {
+                computedParts.add(p.name());
+                p.features().forEach(f -> {
+                    computed.add(f.name());
+                    counts.add(f.type() == FeatureType.LONG);
+                });
+            }
+        }
+        this.externalPart = ext;
+        this.offsetByFeature = !standard;
+    }
+
+    /**
+     * {@code features} in {@code parts} parts of about equal size: parts {@code p0..p(P-2)} computed from transactions
+     * (alternately a count and a sum of amount, over 1h, 24h and 7d), the last one external; names as long as the default
+     * join's. The first feature keeps the default's name {@code txn_count_1h}: the bootstrap record sets it.
+     */
+    static String wideYaml(String bootstrapTopic, int features, int parts) {
+        StringBuilder b = new StringBuilder("""
+                joins:
+                  - name: bench
+                    version: v1
+                    row_ids: [request_id]
+                    keys: [card_id]
+                    bootstrap_from_log: true
+                    parts:
+                """);
+        String[] windows = {"1h", "24h", "7d"};
+        int f = 0;
+        for (int p = 0; p < parts; p++) {
+            int n = features / parts + (p < features % parts ? 1 : 0);
+            boolean ext = p == parts - 1;
+            b.append("      - name: ").append(ext ? "risk_ext" : "p" + p).append('\n');
+            if (ext) {
+                b.append("        external: true\n");
+            } else {
+                b.append("        source: transactions\n        key: card_id\n");
+            }
+            b.append("        features:\n");
+            for (int i = 0; i < n; i++, f++) {
+                String w = windows[f % 3];
+                if (f == 0) {
+                    b.append("          - {name: txn_count_1h, type: long, agg: count, window: 1h}\n");
+                } else if (ext) {
+                    b.append(String.format("          - {name: risk_score_%03d, type: double}%n", f));
+                } else if (f % 2 == 0) {
+                    b.append(String.format("          - {name: txn_count_%s_%03d, type: long, agg: count, window: %s}%n", w, f, w));
+                } else {
+                    b.append(String.format("          - {name: txn_amount_%s_%03d, type: double, agg: sum, of: amount, window: %s}%n", w, f, w));
+                }
+            }
+        }
+        b.append("    bootstrap_parts:\n      - topic: ").append(bootstrapTopic).append('\n');
+        return b.toString();
     }
 
     static String yaml(String bootstrapTopic) {
@@ -133,15 +220,30 @@ final class BenchData {
         return logsKeyedByRowKey ? rowKey(i) : card(i);
     }
 
+    /** A value of a computed feature (long counts, double sums), varying with the row and the feature. */
+    private Object computedValue(long i, int k, boolean fromBackfill) {
+        boolean count = counts.get(k);
+        if (!offsetByFeature) {
+            k = 0;
+        }
+        if (fromBackfill) {
+            return count ? (Object) ((i + k) % 40 + 1) : (Object) ((double) ((i + k) % 7000) / 7.0);
+        }
+        return count ? (Object) ((i + k) % 50) : (Object) ((double) ((i + k) % 5000) / 3.0);
+    }
+
     FetchLog log(long i, long ts) {
-        Map<String, Object> values = new HashMap<>(4);
-        Map<String, String> partHashes = new HashMap<>(4);
-        values.put("risk_score", (double) (i % 1000) / 1000.0);
-        partHashes.put("risk_ext", hashes.get("risk_ext"));
+        Map<String, Object> values = new HashMap<>(features * 2);
+        Map<String, String> partHashes = new HashMap<>(parts * 2);
+        for (int k = 0; k < external.size(); k++) {
+            values.put(external.get(k), (double) ((i + (offsetByFeature ? k : 0)) % 1000) / 1000.0);
+        }
+        partHashes.put(externalPart, hashes.get(externalPart));
         if (!hasBackfill(i)) {
-            values.put("txn_count_1h", i % 50);
-            values.put("txn_amount_24h", (double) (i % 5000) / 3.0);
-            partHashes.put("card_txn", hashes.get("card_txn"));
+            for (int k = 0; k < computed.size(); k++) {
+                values.put(computed.get(k), computedValue(i, k, false));
+            }
+            computedParts.forEach(p -> partHashes.put(p, hashes.get(p)));
         }
         return FetchLog.newBuilder()
                 .setJoin(JOIN).setVersion(VERSION).setTs(ts)
@@ -153,13 +255,16 @@ final class BenchData {
     }
 
     FeatureRow backfill(long i) {
-        Map<String, Object> values = new HashMap<>(4);
-        values.put("txn_count_1h", (i % 40) + 1);
-        values.put("txn_amount_24h", (double) (i % 7000) / 7.0);
+        Map<String, Object> values = new HashMap<>(features * 2);
+        for (int k = 0; k < computed.size(); k++) {
+            values.put(computed.get(k), computedValue(i, k, true));
+        }
+        Map<String, String> partHashes = new HashMap<>(parts * 2);
+        computedParts.forEach(p -> partHashes.put(p, hashes.get(p)));
         return FeatureRow.newBuilder()
                 .setRowKey(rowKey(i)).setTs(BASE_TS + i * 10).setKeys(Map.of("card_id", card(i)))
                 .setValues(values)
-                .setPartHashes(Map.of("card_txn", hashes.get("card_txn")))
+                .setPartHashes(partHashes)
                 .build();
     }
 
@@ -173,10 +278,13 @@ final class BenchData {
                 .build();
     }
 
-    static List<String> describe() {
+    List<String> describe() {
         List<String> out = new ArrayList<>();
-        out.add("join `bench.v1`: 3 features in 2 parts (`card_txn`: txn_count_1h, txn_amount_24h; external `risk_ext`: risk_score), "
-                + "one bootstrap part");
+        out.add(features == DEFAULT_FEATURES && parts == DEFAULT_PARTS
+                ? "join `bench.v1`: 3 features in 2 parts (`card_txn`: txn_count_1h, txn_amount_24h; external `risk_ext`: risk_score), "
+                + "one bootstrap part"
+                : String.format("wide join `bench.v1`: %d features in %d parts (%d computed parts with %d features, external `risk_ext` "
+                + "with %d), one bootstrap part", features, parts, computedParts.size(), computed.size(), external.size()));
         out.add("every row has a fetch log keyed by card (so the app re-keys it: one repartition topic); 20% of rows also a "
                 + "backfill record (their log carries only risk_score), 10% a bootstrap record (all three sources)");
         return out;

@@ -12,6 +12,7 @@ import io.splice.core.merge.MergedRow;
 import io.splice.core.merge.RowState;
 import io.splice.core.merge.SourceKind;
 import io.splice.core.merge.SourceRecord;
+import io.splice.streams.internal.PlanTable;
 import io.splice.streams.internal.RowStateSerde;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -62,7 +63,9 @@ public class MergeBench {
     private RowState changing;
     private RowState steady;
     private boolean flip;
-    private RowStateSerde serde;
+    private PlanTable table;
+    private PlanTable.Dictionary tables;
+    private int tableId;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -89,7 +92,9 @@ public class MergeBench {
 
         changing = state(bootstrap, backfill, logA);
         steady = state(bootstrap, backfill, logA);
-        serde = new RowStateSerde();
+        table = PlanTable.of(plan);
+        tables = new PlanTable.Dictionary();
+        tableId = tables.add(table);
         if (!(MergeRules.apply(plan, state(bootstrap, backfill, logA), SourceKind.LOG, "log", logB) instanceof Emission.Upsert)) {
             throw new IllegalStateException("a different log must emit");
         }
@@ -165,7 +170,6 @@ public class MergeBench {
 
     @Benchmark
     public RowState rowStateSerde() {
-        byte[] bytes = serde.serializer().serialize("rows", steady);
-        return serde.deserializer().deserialize("rows", bytes);
+        return RowStateSerde.read(RowStateSerde.write(steady, table, tableId), tables);
     }
 }

@@ -36,6 +36,10 @@ public final class ScalingBench {
         long timeoutS;
         @Option(names = "--name", defaultValue = "scaling", description = "Results file bench/results/<name>.md (default ${DEFAULT-VALUE}).")
         String name;
+        @Option(names = "--features", defaultValue = "3", description = "Features of the join; more than 3 makes a wide join (default ${DEFAULT-VALUE}).")
+        int features;
+        @Option(names = "--parts", defaultValue = "2", description = "Parts of the join, the last one external (default ${DEFAULT-VALUE}).")
+        int parts;
         @Option(names = "--budget-s", defaultValue = "540", description = "Time budget; sizes that would not fit are skipped (default ${DEFAULT-VALUE}).")
         long budgetS;
         @Option(names = "--help", usageHelp = true, description = "Print this help.")
@@ -70,7 +74,7 @@ public final class ScalingBench {
                 long sizeStart = System.nanoTime();
                 String prefix = "s" + n;
                 String appId = "bench-scaling-" + n;
-                BenchData data = new BenchData(prefix, cards);
+                BenchData data = new BenchData(prefix, cards, false, a.features, a.parts);
                 try {
                     stack.createTopics(data, partitions, List.of());
                     Preloader.Loaded loaded = Preloader.load(data, stack.bootstrapServers(), stack.registryClient, 0, n, true, true);
@@ -92,7 +96,8 @@ public final class ScalingBench {
                             Report.num(run.recordsPerSecond()), Report.num(run.recordsPerSecondAfterRunning()),
                             Report.num1(run.cpuMicrosPerRecord()), Report.num(run.stitched()), Report.mb(run.peakHeapBytes()),
                             Report.mb(run.peakRssBytes()), Report.mb(run.stateBytes()), Report.mb(run.stateBytes() * perMillion),
-                            Report.mb(changelog * perMillion), String.format(Locale.ROOT, "%.0f / %d", run.tasksCreated(), run.activeTasks())));
+                            Report.mb(changelog * perMillion), Report.num((double) run.stateBytes() / n), Report.num((double) changelog / n),
+                            String.format(Locale.ROOT, "%.0f / %d", run.tasksCreated(), run.activeTasks()), run.loadAverage()));
                 } finally {
                     stack.deleteTopics(prefix + ".", appId + "-");
                 }
@@ -111,15 +116,16 @@ public final class ScalingBench {
     private static void report(Opts a, int threads, int partitions, List<List<String>> rows, List<String> notes, long t0,
                                boolean partial) {
         Report r = new Report(a.name, "Scaling: Splice throughput and state by volume");
+        new BenchData("x", a.cards, false, a.features, a.parts).describe().forEach(d -> r.line("- " + d));
         r.line(String.format(Locale.ROOT, "Each size on fresh topics (%d partitions), logs keyed by card (re-keyed through a repartition "
                         + "topic), 20%% of rows with a backfill record and 10%% with a bootstrap record; one row per log. Splice app with %d "
                         + "stream thread(s), exactly_once_v2, in its own JVM (-Xmx%s); timed from start to the last stitched record "
-                        + "committed.", partitions, threads, a.appHeap));
+                        + "committed. State per row = state dir bytes / rows and changelog bytes / rows.", partitions, threads, a.appHeap));
         r.blank();
         r.table(List.of("logs (= rows)", "input records", "seconds", "of which to RUNNING", "records/s", "records/s once RUNNING",
                 "CPU µs/record", "stitched records",
                 "peak heap MB", "peak RSS MB", "state dir MB", "state dir MB per 1M rows", "changelog MB per 1M rows",
-                "tasks created / active"), rows);
+                "state dir B/row", "changelog B/row", "tasks created / active", "load avg 1 min (start → end)"), rows);
         r.line("state dir = the app's RocksDB state directory after a clean close; changelog = the store's changelog topic on the "
                 + "broker (before compaction). Both hold one RowState per row (last emitted values and sources, plus the log, "
                 + "backfill and bootstrap records).");

@@ -43,6 +43,10 @@ public final class StitchBench {
         boolean profile;
         @Option(names = "--keyed-by-row-key", description = "Logs keyed by row key (no repartition topic).")
         boolean keyedByRowKey;
+        @Option(names = "--features", defaultValue = "3", description = "Features of the join; more than 3 makes a wide join (default ${DEFAULT-VALUE}).")
+        int features;
+        @Option(names = "--parts", defaultValue = "2", description = "Parts of the join, the last one external (default ${DEFAULT-VALUE}).")
+        int parts;
         @Option(names = "--no-verify", description = "Skip reading the stitched topic back.")
         boolean noVerify;
         @Option(names = "--help", usageHelp = true, description = "Print this help.")
@@ -65,8 +69,8 @@ public final class StitchBench {
         List<String> checks = new ArrayList<>();
         Path jfr = null;
         Preloader.Loaded loaded;
+        BenchData data = new BenchData("bench", cards, keyed, a.features, a.parts);
         try (Stack stack = Stack.start()) {
-            BenchData data = new BenchData("bench", cards, keyed);
             stack.createTopics(data, partitions, List.of(AppMain.passThroughLogs(data), AppMain.passThroughRows(data)));
             loaded = Preloader.load(data, stack.bootstrapServers(), stack.registryClient, 0, n, true, true);
             for (int t : threadCounts) {
@@ -79,7 +83,7 @@ public final class StitchBench {
                 pt.timeoutS = a.timeoutS;
                 pt.streamsConfig = a.streamsConfig;
                 runs.add(AppRun.toCompletion(stack, data, pt, loaded.total()));
-                report(a, name, n, threadCounts, partitions, keyed, loaded, runs, checks, null, t0, true);
+                report(a, data, name, n, threadCounts, partitions, keyed, loaded, runs, checks, null, t0, true);
 
                 AppRun.Options sp = new AppRun.Options();
                 sp.app = "splice";
@@ -107,13 +111,13 @@ public final class StitchBench {
                             t, out.records(), out.tombstones(), out.distinctRows(), n, run.stitched(), run.unchanged(), ok));
                     Log.info("%s", checks.get(checks.size() - 1));
                 }
-                report(a, name, n, threadCounts, partitions, keyed, loaded, runs, checks, null, t0, true);
+                report(a, data, name, n, threadCounts, partitions, keyed, loaded, runs, checks, null, t0, true);
             }
         }
-        report(a, name, n, threadCounts, partitions, keyed, loaded, runs, checks, jfr, t0, false);
+        report(a, data, name, n, threadCounts, partitions, keyed, loaded, runs, checks, jfr, t0, false);
     }
 
-    private static void report(Opts a, String name, long n, List<Integer> threadCounts, int partitions, boolean keyed,
+    private static void report(Opts a, BenchData data, String name, long n, List<Integer> threadCounts, int partitions, boolean keyed,
                                Preloader.Loaded loaded, List<AppRun> runs, List<String> checks, Path jfr, long t0,
                                boolean partial) throws Exception {
 
@@ -131,7 +135,7 @@ public final class StitchBench {
         if (partial) {
             r.line("**Partial: the benchmark is still running (or was stopped).**");
         }
-        BenchData.describe().forEach(d -> r.line("- " + d));
+        data.describe().forEach(d -> r.line("- " + d));
         r.blank();
         List<List<String>> rows = new ArrayList<>();
         for (AppRun run : runs) {
@@ -153,11 +157,12 @@ public final class StitchBench {
                     Report.num1(run.cpuSeconds()), Report.num1(run.cpuMicrosPerRecord()), cpuRatio,
                     Report.mb(run.peakHeapBytes()), Report.mb(run.peakRssBytes()), Report.num1(run.gcSeconds()),
                     run.app().equals("splice") ? Report.mb(run.stateBytes()) : "-",
-                    String.format("%.0f / %d", run.tasksCreated(), run.activeTasks())));
+                    String.format("%.0f / %d", run.tasksCreated(), run.activeTasks()), run.loadAverage()));
         }
         r.table(List.of("app", "stream threads", "input records", "seconds", "of which to RUNNING", "records/s", "ratio a/b",
                 "records/s once RUNNING", "ratio a/b once RUNNING", "app CPU s",
-                "CPU µs/record", "CPU ratio b/a", "peak heap MB", "peak RSS MB", "GC s", "state MB", "tasks created / active"), rows);
+                "CPU µs/record", "CPU ratio b/a", "peak heap MB", "peak RSS MB", "GC s", "state MB", "tasks created / active",
+                "load avg 1 min (start → end)"), rows);
         r.line("seconds: from the app's start (topic check, group join, restore included) to the last output committed; "
                 + "records/s = input records / seconds; once RUNNING: the same, counted from the "
                 + "moment the app reached RUNNING (JVM start, topology, topic check and group join excluded); CPU ratio b/a = pass-through CPU per record ÷ Splice CPU per record (the "

@@ -48,6 +48,23 @@ class HarnessSmokeTest {
     }
 
     @Test
+    void theWideJoinHasItsFeaturesInItsPartsAndTheSameRowMix() {
+        BenchData w = new BenchData("t", 10, false, 100, 5);
+        JoinPlan plan = JoinPlan.of(w.join);
+        assertEquals(100, plan.featureNames().size());
+        assertEquals(5, w.join.parts().size());
+        FetchLog full = w.log(3, BenchData.BASE_TS);
+        assertEquals(100, full.getValues().size());
+        assertEquals(plan.partHashes(), full.getPartHashes());
+        FetchLog partial = w.log(0, BenchData.BASE_TS);
+        assertEquals(20, partial.getValues().size(), "a row with backfill logs only the external part");
+        assertEquals(Set.of("risk_ext"), partial.getPartHashes().keySet());
+        assertEquals(80, w.backfill(0).getValues().size());
+        assertEquals(4, w.backfill(0).getPartHashes().size());
+        assertEquals(Set.of("txn_count_1h"), w.bootstrap(1).getValues().keySet());
+    }
+
+    @Test
     void mergeBenchmarkStateEmitsOnChangeAndSuppressesRepeats() {
         MergeBench b = new MergeBench();
         b.features = 10;

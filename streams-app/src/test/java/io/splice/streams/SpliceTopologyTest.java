@@ -316,7 +316,7 @@ class SpliceTopologyTest {
             small.log(logOf("payments", "v1", "r1").setValues(Map.of("risk", 0.5)).setPartHashes(Map.of("risk_ext", risk)).build());
             // When a backfill record arrives whose keys alone would push the row's state past 4096 bytes, then a normal one
             FeatureRow wide = FeatureRow.newBuilder(row("r1", Map.of("cnt", 7L, "amt", 9.0), Map.of("card_txn", card)))
-                    .setKeys(Map.of("card_id", "c".repeat(3000))).build();
+                    .setKeys(Map.of("card_id", "c".repeat(3500))).build();
             small.pipe("splice.backfill.payments.v1", "r1", wide);
             small.pipe("splice.backfill.payments.v1", "r1", row("r1", Map.of("cnt", 8L, "amt", 10.0), Map.of("card_txn", card)));
 
@@ -328,7 +328,7 @@ class SpliceTopologyTest {
                     + "splice\\.backfill\\.payments\\.v1, over the limit of 4096 bytes \\(splice\\.max\\.row\\.bytes\\); "
                     + "the row stays at revision 1 \\(splice\\.backfill\\.payments\\.v1-0@0\\)"), error);
             assertEquals("splice.backfill.payments.v1", DlqHeaders.get(dlq.get(0).headers(), DlqHeaders.SOURCE_TOPIC));
-            assertTrue(new String(dlq.get(0).value(), StandardCharsets.UTF_8).contains("c".repeat(3000)), "the record is kept");
+            assertTrue(new String(dlq.get(0).value(), StandardCharsets.UTF_8).contains("c".repeat(3500)), "the record is kept");
             List<KeyValue<String, StitchedRecord>> out = small.stitched(V1);
             assertEquals(List.of(1L, 2L), out.stream().map(kv -> kv.value.getRevision()).toList());
             assertEquals(8L, out.get(1).value.getValues().get("cnt"));

@@ -22,7 +22,9 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
+import io.splice.streams.internal.TopologyParts;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -141,6 +143,22 @@ final class TopologyHarness implements AutoCloseable {
     static FeatureRow row(String rowKey, Map<String, Object> values, Map<String, String> hashes) {
         return FeatureRow.newBuilder().setRowKey(rowKey).setTs(1_759_320_000_000L).setKeys(Map.of("card_id", "c1"))
                 .setValues(values).setPartHashes(hashes).build();
+    }
+
+    /** Every entry of a join's row store, as bytes (the plan dictionary included). */
+    Map<String, byte[]> store(String joinId) {
+        Map<String, byte[]> out = new java.util.TreeMap<>();
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(TopologyParts.storeName(joinId));
+        try (var it = store.all()) {
+            it.forEachRemaining(kv -> out.put(kv.key, kv.value));
+        }
+        return out;
+    }
+
+    /** Puts entries into a join's row store, as a restore from its changelog would (state written by another run). */
+    void restore(String joinId, Map<String, byte[]> entries) {
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(TopologyParts.storeName(joinId));
+        entries.forEach(store::put);
     }
 
     /** Moves the app's wall clock (the driver starts it at the epoch). */

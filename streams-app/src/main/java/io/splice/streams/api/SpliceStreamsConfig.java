@@ -191,12 +191,14 @@ public final class SpliceStreamsConfig extends AbstractConfig {
 
     /**
      * The Kafka Streams properties: every key that is not Splice's own passes through (security settings
-     * included), over {@link #STREAMS_DEFAULTS} and the replication factor.
+     * included), over {@link #STREAMS_DEFAULTS}, the replication factor and LZ4 for RocksDB
+     * ({@link RowStoreRocksDbConfig}).
      */
     public Properties streamsProperties() {
         Properties p = new Properties();
         STREAMS_DEFAULTS.forEach(d -> p.put(d.key(), d.value()));
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor());
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, RowStoreRocksDbConfig.class);
         originals().forEach((k, v) -> {
             if (!k.startsWith("splice.")) {
                 p.put(k, v);

@@ -17,6 +17,8 @@ import java.util.Map;
  */
 final class BinaryCodec {
     private static final byte NULL = 0, BOOLEAN = 1, INT = 2, LONG = 3, FLOAT = 4, DOUBLE = 5, STRING = 6;
+    /** A long as zigzag LEB128 (row state format 5 only: the repartition topic's format keeps its tags). */
+    private static final byte LONG_VAR = 7;
 
     private BinaryCodec() {
     }
@@ -68,6 +70,21 @@ final class BinaryCodec {
             buf[pos++] = (byte) v;
         }
 
+        /** Unsigned LEB128 of a long: revisions and time differences, mostly one to three bytes. */
+        void writeVarlong(long v) {
+            ensure(10);
+            while ((v & ~0x7fL) != 0) {
+                buf[pos++] = (byte) ((v & 0x7f) | 0x80);
+                v >>>= 7;
+            }
+            buf[pos++] = (byte) v;
+        }
+
+        /** Zigzag then LEB128: small negative numbers stay small. */
+        void writeZigzag(long v) {
+            writeVarlong((v << 1) ^ (v >> 63));
+        }
+
         void writeBytes(byte[] b) {
             ensure(b.length);
             System.arraycopy(b, 0, buf, pos, b.length);
@@ -86,6 +103,11 @@ final class BinaryCodec {
 
         Reader(byte[] buf) {
             this.buf = buf;
+        }
+
+        Reader(byte[] buf, int pos) {
+            this.buf = buf;
+            this.pos = pos;
         }
 
         private void need(int n) {
@@ -124,6 +146,27 @@ final class BinaryCodec {
                 }
             }
             throw new SerializationException("malformed varint at " + pos);
+        }
+
+        long readVarlong() {
+            long v = 0;
+            for (int shift = 0; shift < 70; shift += 7) {
+                byte b = readByte();
+                v |= (long) (b & 0x7f) << shift;
+                if (b >= 0) {
+                    return v;
+                }
+            }
+            throw new SerializationException("malformed varlong at " + pos);
+        }
+
+        long readZigzag() {
+            long v = readVarlong();
+            return (v >>> 1) ^ -(v & 1);
+        }
+
+        int remaining() {
+            return buf.length - pos;
         }
     }
 
@@ -249,8 +292,22 @@ final class BinaryCodec {
         }
     }
 
+    /** As {@link #writeScalar}, with longs of up to 7 bytes written as {@link #LONG_VAR}: counts are mostly one byte. */
+    static void writeScalarCompact(Writer out, Object v) {
+        if (v instanceof Long l && (l << 8 >> 8) == l) {
+            out.writeByte(LONG_VAR);
+            out.writeZigzag(l);
+        } else {
+            writeScalar(out, v);
+        }
+    }
+
     static Object readScalar(Reader in) {
-        byte tag = in.readByte();
+        return readScalar(in, in.readByte());
+    }
+
+    /** The scalar after its tag (read by the caller, which may use other tags of its own). */
+    static Object readScalar(Reader in, byte tag) {
         return switch (tag) {
             case NULL -> null;
             case BOOLEAN -> in.readBoolean();
@@ -259,6 +316,7 @@ final class BinaryCodec {
             case FLOAT -> Float.intBitsToFloat(in.readInt());
             case DOUBLE -> Double.longBitsToDouble(in.readLong());
             case STRING -> readString(in);
+            case LONG_VAR -> in.readZigzag();
             default -> throw new SerializationException("unknown scalar tag " + tag);
         };
     }

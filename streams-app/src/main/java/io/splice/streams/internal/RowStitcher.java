@@ -52,6 +52,11 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
     private KeyValueStore<String, byte[]> store;
     /** The key the next retention step starts from; null: the store's start. In memory only: a restart rescans. */
     private String evictionCursor;
+    /** The names of this plan, which states are written against (format 5), and every table the store's states name. */
+    private PlanTable table;
+    private PlanTable.Dictionary tables;
+    /** Position of {@link #table} in {@link #tables}; -1 until the first write under this plan adds it. */
+    private int tableId;
 
     RowStitcher(JoinPlan plan, String storeName, SpliceMetrics metrics, int maxRowBytes, double consistencyTolerance) {
         this.plan = plan;
@@ -65,6 +70,9 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
     public void init(ProcessorContext<String, StitchOutput> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
+        // Read here, after restoration (and again when a task is revived): the store, not this object, is the truth.
+        this.table = PlanTable.of(plan);
+        loadTables();
         Integer days = plan.join().stateRetentionDays();
         if (days != null) {
             long retention = Duration.ofDays(days).toMillis();
@@ -97,7 +105,7 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
             }
             state = new RowState();
         } else {
-            state = RowStateSerde.read(stored);
+            state = decode(stored);
             if (state.evicted()) {
                 deadLetter(record, BadRecordException.ROW_EVICTED, "row " + record.key() + " of " + plan.id()
                         + " was evicted by state_retention_days=" + plan.join().stateRetentionDays() + "; a "
@@ -117,7 +125,7 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
         if (state.empty() && !state.live() && state.revision() == 0) {
             store.delete(rowKey);
         } else {
-            byte[] bytes = RowStateSerde.write(state);
+            byte[] bytes = encode(state);
             // The state goes to the changelog and the row (about as large: its last values) to the stitched topic in one
             // record each; past the producer's max.request.size either would fail the task and stop the app. Refuse the
             // input that makes the row too large instead: the row keeps its last revision, the record goes to the DLQ.
@@ -157,6 +165,31 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
         } else {
             metrics.unchanged(plan.id());
         }
+    }
+
+    private void loadTables() {
+        tables = PlanTable.Dictionary.read(store.get(PlanTable.Dictionary.KEY));
+        tableId = tables.indexOf(table);
+    }
+
+    /** A stored state; one naming a table this object has not loaded reloads the store's tables first. */
+    private RowState decode(byte[] bytes) {
+        if (RowStateSerde.tableId(bytes) >= tables.size()) {
+            loadTables();
+        }
+        return RowStateSerde.read(bytes, tables);
+    }
+
+    /**
+     * The state's bytes, written against this plan's table; the first write under a plan the store has not seen adds
+     * its table to the store's dictionary, in the same transaction as that state.
+     */
+    private byte[] encode(RowState state) {
+        if (tableId < 0) {
+            tableId = tables.add(table);
+            store.put(PlanTable.Dictionary.KEY, tables.encode());
+        }
+        return RowStateSerde.write(state, table, tableId);
     }
 
     /** The row's record of the log or the backfill (the two sources consistency compares); null for a bootstrap. */
@@ -227,12 +260,15 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
         try (KeyValueIterator<String, byte[]> it = evictionCursor == null ? store.all() : store.range(evictionCursor, null)) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
+                if (kv.key.equals(PlanTable.Dictionary.KEY)) {
+                    continue; // the plan tables, not a row
+                }
                 if (scanned == EVICTION_SCAN_BUDGET) {
                     next = kv.key;
                     break;
                 }
                 scanned++;
-                RowState s = RowStateSerde.read(kv.value);
+                RowState s = decode(kv.value);
                 if (s.evicted()) {
                     if (s.evictedAt() == RowStateSerde.EVICTED_AT_UNKNOWN) {
                         s.evict(streamTime); // a marker from before markers expired: its retention starts now
@@ -251,7 +287,7 @@ final class RowStitcher implements Processor<String, Routed, String, StitchOutpu
         }
         evictionCursor = next;
         for (KeyValue<String, RowState> kv : changed) {
-            store.put(kv.key, RowStateSerde.write(kv.value));
+            store.put(kv.key, encode(kv.value));
         }
         for (String key : expired) {
             store.delete(key);
