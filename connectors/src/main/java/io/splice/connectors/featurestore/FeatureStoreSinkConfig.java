@@ -30,6 +30,7 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
     public static final String CLOSE_TIMEOUT_MS = "featurestore.close.timeout.ms";
     public static final String CONTROL_ENDPOINT_OVERRIDE = "featurestore.control.endpoint.override";
     public static final String COALESCE = "featurestore.coalesce";
+    public static final String MAX_QUEUED = "featurestore.max.queued";
 
     private static final String GROUP = "Feature Store";
 
@@ -52,8 +53,8 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
                         + "store), OfflineStore, or both; empty: omitted (every store of the feature group).",
                 GROUP, ++o, ConfigDef.Width.MEDIUM, "Target stores");
         def.define(MAX_IN_FLIGHT, Type.INT, 64, ConfigDef.Range.between(1, 4096), Importance.HIGH,
-                "Records submitted and not yet acknowledged (requests in flight plus records waiting behind an "
-                        + "earlier record of the same record identifier).",
+                "Requests in flight (PutRecord, DeleteRecord, GetRecord before a delete) per task; also the HTTP "
+                        + "connections of the task's client.",
                 GROUP, ++o, ConfigDef.Width.SHORT, "Max in flight");
         def.define(RETRY_MAX_ATTEMPTS, Type.INT, 10, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                 "Attempts per record for throttling, 5xx and network errors; then the record goes to the DLQ.",
@@ -104,13 +105,21 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
                         + " applies to the Feature Store runtime only.",
                 GROUP, ++o, ConfigDef.Width.LONG, "Control plane endpoint");
         def.define(COALESCE, Type.BOOLEAN, true, Importance.MEDIUM,
-                "Send only the newest-EventTime PutRecord of each record identifier (ties: the later record) of each "
-                        + "batch Connect delivers, and fold a later put into one that still waits behind an in-flight "
-                        + "request of its identifier: the Feature Store keeps the newest EventTime, so an older put of "
-                        + "the same identifier would change nothing. A DeleteRecord between two puts of an identifier "
-                        + "keeps both. The offsets of the records a put covers are committed only once that put is "
-                        + "acknowledged; if it is refused, they go to the dead-letter queue with it.",
+                "Send only the newest-EventTime PutRecord of each record identifier (ties: the later record): a put "
+                        + "of an identifier that finds one of the same identifier queued and not yet sent (featurestore."
+                        + "max.queued) folds into it. The Feature Store keeps the newest EventTime, so the older put would "
+                        + "change nothing. A DeleteRecord between two puts of an identifier keeps both. The offsets of "
+                        + "the records a put covers are committed only once that put is acknowledged; if it is refused, "
+                        + "they go to the dead-letter queue with it.",
                 GROUP, ++o, ConfigDef.Width.SHORT, "Coalesce puts per identifier");
+        def.define(MAX_QUEUED, Type.INT, 20_000, ConfigDef.Range.between(1, 1_000_000), Importance.MEDIUM,
+                "Requests prepared and not yet sent per task (waiting for one of featurestore.max.in.flight, or behind "
+                        + "an earlier request of their record identifier) before put() waits. While the Feature Store is "
+                        + "slower than the stream, the queue fills and puts of hot identifiers fold into the queued ones "
+                        + "(featurestore.coalesce): more records per PutRecord, so the sink keeps up with a faster stream; "
+                        + "a queued put is at most max.queued / (puts per second) old. Each holds one record's values "
+                        + "(about 1 KB for 20 features).",
+                GROUP, ++o, ConfigDef.Width.SHORT, "Max queued requests");
         return def;
     }
 

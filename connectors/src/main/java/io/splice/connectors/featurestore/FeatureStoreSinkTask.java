@@ -34,6 +34,7 @@ import software.amazon.awssdk.services.sagemakerfeaturestoreruntime.model.TtlDur
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -54,9 +55,10 @@ import java.util.function.Supplier;
  * The Feature Store online sink task.
  *
  * <p>Every record becomes one request (PutRecord, or DeleteRecord for a tombstone). Requests of different record
- * identifiers run concurrently, up to {@code featurestore.max.in.flight}; a record waits for the previous record of
- * the same identifier to be acknowledged (or dead-lettered), so the store sees each identifier's records in topic
- * order. The AWS SDK's standard retry strategy ({@link FeatureStoreRetries}, with the SDK's throttling detection)
+ * identifiers run concurrently, up to {@code featurestore.max.in.flight}; the others queue (up to
+ * {@code featurestore.max.queued}) and a record waits for the previous record of the same identifier to be
+ * acknowledged (or dead-lettered), so the store sees each identifier's records in topic order. A put that finds a
+ * queued put of its identifier folds into it ({@code featurestore.coalesce}): only the newest EventTime is sent. The AWS SDK's standard retry strategy ({@link FeatureStoreRetries}, with the SDK's throttling detection)
  * retries throttling, 5xx and network errors with exponential backoff and jitter up to
  * {@code featurestore.retry.max.attempts}; then, as on a validation error, the record goes to the dead-letter
  * queue with the reason. {@link #preCommit} returns, per partition, the lowest offset not yet acknowledged.
@@ -84,9 +86,16 @@ public class FeatureStoreSinkTask extends SinkTask {
     private BackoffStrategy backoff;
 
     private final OffsetTracker tracker = new OffsetTracker();
-    private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
-    /** Per identifier, its last op not yet started (featurestore.coalesce folds later puts into it). */
-    private final Map<String, Queued> waiting = new ConcurrentHashMap<>();
+    /**
+     * Per record identifier with work, its ops in order: the head is in flight or ready to start, the others wait
+     * behind it (featurestore.coalesce folds a later put into the last one if it is a put not yet started).
+     * {@code ready}: heads waiting for a permit, oldest first. {@code queued}: ops not started. Guarded by {@code lock}.
+     */
+    private final Object lock = new Object();
+    private final Map<String, ArrayDeque<Queued>> lanes = new HashMap<>();
+    private final ArrayDeque<Queued> ready = new ArrayDeque<>();
+    private int queued;
+    private int maxQueued;
     private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
     private final List<Reported> reported = new ArrayList<>();
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
@@ -140,6 +149,7 @@ public class FeatureStoreSinkTask extends SinkTask {
         deadLetters = new DeadLetters(context);
         int maxInFlight = config.getInt(FeatureStoreSinkConfig.MAX_IN_FLIGHT);
         permits = new Semaphore(maxInFlight);
+        maxQueued = config.getInt(FeatureStoreSinkConfig.MAX_QUEUED);
         int maxAttempts = config.getInt(FeatureStoreSinkConfig.RETRY_MAX_ATTEMPTS);
         backoff = FeatureStoreRetries.backoff(config.getLong(FeatureStoreSinkConfig.RETRY_BACKOFF_INITIAL_MS),
                 config.getLong(FeatureStoreSinkConfig.RETRY_BACKOFF_MAX_MS));
@@ -402,7 +412,7 @@ public class FeatureStoreSinkTask extends SinkTask {
         });
     }
 
-    /** An op chained behind the previous one of its identifier; until it starts, a newer put may take its place. */
+    /** An op in its identifier's lane; until it starts, a newer put of the identifier may take its place. */
     private static final class Queued {
         Op op;
         boolean started;
@@ -412,36 +422,86 @@ public class FeatureStoreSinkTask extends SinkTask {
         }
     }
 
+    /**
+     * Queues the op in its identifier's lane and starts what permits allow. Waits only while {@code maxQueued} ops
+     * are not started: under load the queue, not the caller, absorbs the stream, and the longer a put waits the more
+     * later puts of its identifier fold into it.
+     */
     private void submit(Op op) {
         tracker.submitted(op.tp(), op.record().kafkaOffset());
         op.covered().forEach(c -> tracker.submitted(tp(c), c.kafkaOffset()));
-        if (coalesce && !op.delete()) {
-            // a put of this identifier still waits behind one in flight: fold this one into it (it takes no permit)
-            Queued w = waiting.get(op.orderKey());
-            if (w != null) {
-                synchronized (w) {
-                    if (!w.started && !w.op.delete()) {
-                        w.op = op.eventTs() >= w.op.eventTs() ? op.covering(w.op) : w.op.covering(op);
-                        stats.coalesced.incrementAndGet();
-                        return;
-                    }
+        while (true) {
+            synchronized (lock) {
+                ArrayDeque<Queued> lane = lanes.get(op.orderKey());
+                Queued last = lane == null ? null : lane.peekLast();
+                if (coalesce && !op.delete() && last != null && !last.started && !last.op.delete()) {
+                    last.op = op.eventTs() >= last.op.eventTs() ? op.covering(last.op) : last.op.covering(op);
+                    stats.coalesced.incrementAndGet();
+                    return;
                 }
+                if (queued < maxQueued) {
+                    Queued q = new Queued(op);
+                    queued++;
+                    if (lane == null) {
+                        lane = new ArrayDeque<>(2);
+                        lanes.put(op.orderKey(), lane);
+                        ready.add(q);
+                    }
+                    lane.add(q); // a delete takes the lane's tail too: no put is folded across it
+                    break;
+                }
+                awaitChange();
             }
+            checkFatal();
+            drainRefused();
         }
-        acquirePermit();
-        Queued queued = new Queued(op);
-        waiting.put(op.orderKey(), queued); // a delete takes the slot too: no put is folded across it
-        CompletableFuture<Void> mine = new CompletableFuture<>();
-        CompletableFuture<Void> prev = tails.put(op.orderKey(), mine);
-        CompletableFuture<Void> start = prev == null ? CompletableFuture.completedFuture(null) : prev;
-        start.whenComplete((x, t) -> {
-            Op run;
-            synchronized (queued) {
-                queued.started = true;
-                run = queued.op;
+        startReady();
+    }
+
+    /** Waits (holding {@code lock}) until an op completes, bounded so that the caller can check for failures. */
+    private void awaitChange() {
+        try {
+            lock.wait(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while waiting for requests in flight", e);
+        }
+    }
+
+    /** Set while this thread runs {@link #startReady}: a request completing at once must not recurse into it. */
+    private static final ThreadLocal<Boolean> STARTING = ThreadLocal.withInitial(() -> false);
+
+    /** Starts ready ops while permits last (any thread: the task's, or one completing a request). */
+    private void startReady() {
+        if (STARTING.get()) {
+            return; // the loop below, further up this thread's stack, takes what was freed
+        }
+        STARTING.set(true);
+        try {
+            startReadyLoop();
+        } finally {
+            STARTING.set(false);
+        }
+    }
+
+    private void startReadyLoop() {
+        while (true) {
+            Queued next;
+            synchronized (lock) {
+                if (ready.isEmpty() || !permits.tryAcquire()) {
+                    return;
+                }
+                next = ready.poll();
+                next.started = true;
+                queued--;
             }
-            waiting.remove(run.orderKey(), queued);
-            call(run).whenComplete((ok, err) -> {
+            start(next);
+        }
+    }
+
+    private void start(Queued queued) {
+        Op run = queued.op;
+        call(run).whenComplete((ok, err) -> {
                 try {
                     if (err == null) {
                         (!run.delete() ? stats.puts : Boolean.TRUE.equals(ok) ? stats.deletes : stats.deletesSkipped).incrementAndGet();
@@ -461,27 +521,23 @@ public class FeatureStoreSinkTask extends SinkTask {
                     }
                 } finally {
                     permits.release();
-                    tails.remove(run.orderKey(), mine);
-                    mine.complete(null);
+                    synchronized (lock) {
+                        ArrayDeque<Queued> lane = lanes.get(run.orderKey());
+                        lane.poll(); // this op, the lane's head
+                        if (lane.isEmpty()) {
+                            lanes.remove(run.orderKey());
+                        } else {
+                            ready.add(lane.peek());
+                        }
+                        lock.notifyAll();
+                    }
+                    startReady();
                 }
             });
-        });
     }
 
     private static TopicPartition tp(SinkRecord r) {
         return new TopicPartition(r.topic(), r.kafkaPartition());
-    }
-
-    private void acquirePermit() {
-        try {
-            while (!permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
-                checkFatal();
-                drainRefused();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConnectException("Interrupted while waiting for requests in flight", e);
-        }
     }
 
     /** Marks a failure that no retry or DLQ can fix (credentials, permissions). */
@@ -589,10 +645,14 @@ public class FeatureStoreSinkTask extends SinkTask {
                 return false;
             }
             try {
-                CompletableFuture<?>[] inflight = tails.values().toArray(new CompletableFuture<?>[0]);
-                if (inflight.length > 0) {
-                    CompletableFuture.anyOf(inflight).get(20, TimeUnit.MILLISECONDS);
-                } else {
+                boolean busy;
+                synchronized (lock) {
+                    busy = !lanes.isEmpty();
+                    if (busy) {
+                        lock.wait(20);
+                    }
+                }
+                if (!busy) {
                     reported.stream().findFirst().map(Reported::future).orElse(CompletableFuture.completedFuture(null))
                             .get(20, TimeUnit.MILLISECONDS);
                 }

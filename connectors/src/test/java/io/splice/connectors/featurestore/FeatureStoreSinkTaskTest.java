@@ -343,6 +343,36 @@ class FeatureStoreSinkTaskTest {
     }
 
     @Test
+    void whenEveryRequestIsInFlightPutsQueueAndLaterPutsOfAQueuedIdentifierFoldIntoItUpToMaxQueued() {
+        // Given one request in flight at most, at most 3 queued, and a Feature Store answering after 500 ms
+        endpoint.faults().latency(Duration.ofMillis(500));
+        FakeContext ctx = new FakeContext(true);
+        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "1", "featurestore.max.queued", "3"));
+        // When c1's r0 is sent, c2's r1 and c3's r2 queue behind it, then c2's newer r3 and c3's older r4 arrive
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 0, DAY1, "r0", TestData.payment("r0", "c1", DAY1, 1, 0, 1.0))));
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 1, DAY1, "r1", TestData.payment("r1", "c2", DAY1 + 1000, 1, 1, 1.0)),
+                TestData.sinkRecord(TOPIC, 0, 2, DAY1, "r2", TestData.payment("r2", "c3", DAY1 + 2000, 1, 2, 1.0))));
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 3, DAY1, "r3", TestData.payment("r3", "c2", DAY1 + 3000, 1, 3, 1.0)),
+                TestData.sinkRecord(TOPIC, 0, 4, DAY1, "r4", TestData.payment("r4", "c3", DAY1 - 4000, 1, 4, 1.0))));
+        // r3 and r4 took no place in the queue; c4's r5 takes the third
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 5, DAY1, "r5", TestData.payment("r5", "c4", DAY1 + 5000, 1, 5, 1.0))));
+        // c5's r6 finds the queue full: put() returns only once r0 is answered and c2's put has left the queue
+        task.put(List.of(TestData.sinkRecord(TOPIC, 0, 6, DAY1, "r6", TestData.payment("r6", "c5", DAY1 + 6000, 1, 6, 1.0))));
+        assertTrue(endpoint.writes().size() >= 1, "put() waited for a queued request to start");
+        assertTrue(task.awaitIdle(20_000));
+
+        // Then the store got r0, c2's newest (r3, covering r1), c3's newest (r2, covering the older r4), r5, r6: in
+        // the order they queued, 5 puts for 7 records
+        assertEquals(List.of("0", "3", "2", "5", "6"), endpoint.writes().stream().map(w -> w.record().get("txn_count_1h")).toList());
+        assertTrue(endpoint.writes().stream().allMatch(Write::applied));
+        assertEquals(5L, task.stats().puts.get());
+        assertEquals(2L, task.stats().coalesced.get());
+        assertEquals(7L, task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(7)))
+                .get(new TopicPartition(TOPIC, 0)).offset());
+        assertTrue(ctx.deadLetters.isEmpty(), () -> "nothing dead-lettered: " + ctx.deadLetters);
+    }
+
+    @Test
     void theRowsAPutCoveredGoToTheDeadLetterQueueWithItWhenItIsRefusedAndNotBefore() {
         // Given a feature group without 'segment', and card c5's two rows in one batch: an acceptable older one and a
         // newer one the Feature Store refuses; the Feature Store answers after 200 ms

@@ -63,6 +63,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ol>
  *   <li>a random instance is SIGKILLed and restarted;</li>
  *   <li>a Connect worker is SIGKILLed, and restarted once the other ran its tasks;</li>
+ *   <li>a random instance is SIGKILLed and restarted;</li>
  *   <li>the broker leading the most stitched partitions is SIGKILLed and restarted after the output moved on;</li>
  *   <li>every instance in turn is stopped and started with {@code joins.yaml} that adds {@code payments v2}
  *       (bootstrapped from v1's stitched topic), whose inputs are then produced;</li>
@@ -182,19 +183,23 @@ class ClusterChaosTest {
                     connect.restart(2);
                     log("SIGKILLed Connect worker 2; worker 1 ran every task after " + takeover + " ms; worker 2 restarted");
 
-                    // 3. the broker leading the most stitched partitions, restarted once the output moved on without it
-                    awaitRows(v1, (int) (0.35 * w.rows));
+                    // 3. a random instance again (the three instance kills: 1, 3 and 6)
+                    awaitRows(v1, (int) (0.3 * w.rows));
+                    killAndRestart(rnd.nextInt(INSTANCES), "3. SIGKILL instance", logs, v1Only, configs);
+
+                    // 4. the broker leading the most stitched partitions, restarted once the output moved on without it
+                    awaitRows(v1, (int) (0.4 * w.rows));
                     int broker = busiestLeader(cluster, w.stitchedTopic());
-                    faults.add(new Fault("3. SIGKILL broker " + broker, System.nanoTime()));
+                    faults.add(new Fault("4. SIGKILL broker " + broker, System.nanoTime()));
                     cluster.kill(broker);
                     int rowsAtBrokerKill = v1.view.latest.size();
                     awaitRows(v1, Math.min(w.rows - 1, rowsAtBrokerKill + w.rows / 10));
                     cluster.restart(broker);
                     log("SIGKILLed broker " + broker + ", restarted it after the output moved on");
 
-                    // 4. a rolling restart that adds payments v2; then v2's inputs are produced
+                    // 5. a rolling restart that adds payments v2; then v2's inputs are produced
                     awaitRows(v1, (int) (0.55 * w.rows));
-                    faults.add(new Fault("4. rolling restart adding payments v2", System.nanoTime()));
+                    faults.add(new Fault("5. rolling restart adding payments v2", System.nanoTime()));
                     for (int i = 0; i < INSTANCES; i++) {
                         apps.get(i).close(); // SIGTERM: state flushed, group left
                         long started = System.nanoTime();
@@ -205,9 +210,9 @@ class ClusterChaosTest {
                     log("rolled every instance onto v1+v2: " + restarts);
                     CompletableFuture<Void> producedV2 = CompletableFuture.runAsync(() -> Workload.produce(client, registry, w.eventsV2));
 
-                    // 5. another random instance, now with v2
+                    // 6. another random instance, now with v2
                     awaitRows(v1, (int) (0.8 * w.rows));
-                    killAndRestart(rnd.nextInt(INSTANCES), "5. SIGKILL instance", logs, withV2, configs);
+                    killAndRestart(rnd.nextInt(INSTANCES), "6. SIGKILL instance", logs, withV2, configs);
 
                     produced.get(WAIT.toMinutes(), TimeUnit.MINUTES);
                     producedV2.get(WAIT.toMinutes(), TimeUnit.MINUTES);
