@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Backfill benchmark: the sweep vs the RANGE BETWEEN reference on generated card events (uniform and Zipf keys),
-# count+sum+max over 1h/24h/7d windows, local[2] by default. Prints a Markdown table.
+# count+sum+max over 1h/24h/7d windows, local[2] by default. Prints a Markdown table with, per measured run, the
+# peak heap and RSS of the bench JVM (driver and executors in local mode) and the load average at start and end.
 #
 #   bench/backfill/run.sh                                   # 1M, 2M, 4M events; 200k left rows; 100k cards
 #   bench/backfill/run.sh --events 2000000 --zipf-s 1.0     # any option of io.splice.backfill.bench.BackfillBench

@@ -43,7 +43,10 @@ import static org.apache.spark.sql.functions.rand;
  * {@code --cluster-workers N} runs on a standalone cluster of N workers (1 core, {@code --worker-memory 2g} each)
  * started from {@code backfill-job/target/spark-dist} ({@link SparkCluster}) instead of {@code --master}: the bench
  * is the driver (client mode), executors load the cluster jar. The last two sizes also give the cost growth (time
- * ratio against data ratio) per key distribution.
+ * ratio against data ratio) per engine and key distribution. Each measured run reports the peak memory of this JVM
+ * ({@link PeakMemory}: in local mode the driver and the executors) and the load average at its start and end, since
+ * the machines it runs on are shared. Once the reference is cancelled at a size, it is not run at larger sizes of
+ * the same distribution.
  */
 public final class BackfillBench {
     private static final long HOUR = 3_600_000L;
@@ -97,12 +100,15 @@ public final class BackfillBench {
         System.out.printf("# splice backfill bench: %s%s, %s, %d keys, %d days, zipf s=%.2f, %d left rows, 9 features (count+sum+max x 1h/24h/7d), best of %d%n",
                 master, workers > 0 ? " (standalone cluster, " + workers + " workers x 1 core)" : "",
                 Runtime.getRuntime().availableProcessors() + " cores", keys, days, s, rows, runs);
+        String who = workers > 0 ? "the driver (executors not included)" : "driver and executors, one JVM";
+        System.out.printf("# peak memory per run of %s: heap = sum of heap pools' peaks, RSS = VmHWM reset before each run (after a full GC); load = 1-min load average at start -> end%n", who);
         List<String> table = new ArrayList<>();
-        table.add("| keys | events | left rows | top key's events | sweep (s) | sweep events/s | RANGE reference (s) | RANGE / sweep |");
-        table.add("|---|---:|---:|---:|---:|---:|---:|---:|");
+        table.add("| keys | events | top key's events | engine | seconds | events/s | peak heap (MB) | peak old gen (MB) | peak RSS (MB) | load start -> end |");
+        table.add("|---|---:|---:|---|---:|---:|---:|---:|---:|---|");
         List<String> growth = new ArrayList<>();
         FeatureEngine sweep = new SweepEngine();
         FeatureEngine range = new RangeReference();
+        PeakMemory memory = new PeakMemory();
         // warm-up: JIT and Spark's first-job costs are not the engines'
         Dataset<Row>[] warm = generate(spark, work, "warm", 500_000, 50_000, keys, days, 0);
         for (int i = 0; i < 2; i++) {
@@ -110,38 +116,52 @@ public final class BackfillBench {
             run(spark, range, specs, warm, 0);
         }
         for (String dist : List.of("uniform", "zipf")) {
-            double previous = 0;
+            Map<String, Double> previous = new LinkedHashMap<>();
+            long rangeCancelledAt = 0;
             for (long n : sizes) {
                 Dataset<Row>[] in = generate(spark, work, dist + "-" + n, n, rows, keys, days, dist.equals("zipf") ? s : 0);
                 long top = in[0].groupBy("card_id").count().orderBy(col("count").desc()).first().getLong(1);
-                double ts = Double.MAX_VALUE;
+                Measured ms = null;
                 for (int r = 0; r < runs; r++) {
-                    ts = Math.min(ts, run(spark, sweep, specs, in, 0));
+                    ms = measure(spark, memory, sweep, specs, in, 0).best(ms);
                 }
-                if (n == sizes.get(sizes.size() - 1) && sizes.size() > 1) {
-                    long m = sizes.get(sizes.size() - 2);
-                    growth.add(String.format(Locale.ROOT, "%s keys, %,d -> %,d events (%.1fx data): %.2fx time",
-                            dist, m, n, (double) n / m, ts / previous));
-                }
-                previous = ts;
-                String tr;
-                String ratio;
+                table.add(row(dist, n, top, "sweep", ms, "", 0));
+                Measured mr = null;
+                String skipped = "";
                 if (n > rangeMax) {
-                    tr = "not run";
-                    ratio = "";
+                    skipped = "not run (--range-max-events)";
+                } else if (rangeCancelledAt > 0) {
+                    skipped = String.format(Locale.ROOT, "not run (cancelled at %,d)", rangeCancelledAt);
                 } else {
-                    double t = run(spark, range, specs, in, rangeTimeout);
-                    if (t > 0 && t < 60) {
-                        t = Math.min(t, run(spark, range, specs, in, rangeTimeout)); // best of 2 when affordable
+                    mr = measure(spark, memory, range, specs, in, rangeTimeout);
+                    if (mr.seconds() > 0 && mr.seconds() < 60) {
+                        mr = measure(spark, memory, range, specs, in, rangeTimeout).best(mr); // best of 2 when affordable
                     }
-                    tr = t < 0 ? "> " + rangeTimeout + " (cancelled)" : String.format(Locale.ROOT, "%.1f", t);
-                    ratio = t < 0 ? "> " + String.format(Locale.ROOT, "%.0f", rangeTimeout / ts) + "x"
-                            : String.format(Locale.ROOT, "%.1fx", t / ts);
+                    if (mr.seconds() < 0) {
+                        rangeCancelledAt = n; // a bigger input with the same skew cannot fit in the timeout either
+                    }
                 }
-                String line = String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %.1f | %,d | %s | %s |", dist, n, rows, top, ts,
-                        Math.round(n / ts), tr, ratio);
-                System.out.println(line);
-                table.add(line);
+                String ratio = mr == null ? skipped : mr.seconds() < 0
+                        ? String.format(Locale.ROOT, "> %.0fx the sweep", rangeTimeout / ms.seconds())
+                        : String.format(Locale.ROOT, "%.1fx the sweep", mr.seconds() / ms.seconds());
+                table.add(mr == null ? String.format(Locale.ROOT, "| %s | %,d | %,d | range | %s | | | | | |", dist, n, top, skipped)
+                        : row(dist, n, top, "range", mr, ratio, rangeTimeout));
+                System.out.println(table.get(table.size() - 2));
+                System.out.println(table.get(table.size() - 1));
+                if (sizes.size() > 1 && n == sizes.get(sizes.size() - 1)) {
+                    long m = sizes.get(sizes.size() - 2);
+                    double tr = mr == null ? -1 : mr.seconds();
+                    for (String engine : List.of("sweep", "range")) {
+                        double before = previous.getOrDefault(engine, -1.0);
+                        double now = engine.equals("sweep") ? ms.seconds() : tr;
+                        if (before > 0 && now > 0) {
+                            growth.add(String.format(Locale.ROOT, "%s, %s keys, %,d -> %,d events (%.1fx data): %.2fx time",
+                                    engine, dist, m, n, (double) n / m, now / before));
+                        }
+                    }
+                }
+                previous.put("sweep", ms.seconds());
+                previous.put("range", mr == null ? -1 : mr.seconds());
             }
         }
         System.out.println();
@@ -197,6 +217,34 @@ public final class BackfillBench {
             rank = floor(pow(lit(1.0).plus(rand(seed).multiply(c)), 1 / (1 - s))).minus(1);
         }
         return concat(lit("card"), least(rank, lit(keys - 1)).cast("long").cast("string"));
+    }
+
+    /** One measured run: seconds (-1 when cancelled), its peak memory and the load average at start and end. */
+    record Measured(double seconds, PeakMemory.Peak peak, String loadStart, String loadEnd) {
+        /** The faster run's time and load, and the larger of the two peaks (same work, so either is a fair peak). */
+        Measured best(Measured o) {
+            if (o == null) {
+                return this;
+            }
+            Measured f = o.seconds < 0 || (seconds >= 0 && seconds < o.seconds) ? this : o;
+            return new Measured(f.seconds, peak.max(o.peak), f.loadStart, f.loadEnd);
+        }
+    }
+
+    static Measured measure(SparkSession spark, PeakMemory memory, FeatureEngine engine, List<FeatureSpec> specs,
+                            Dataset<Row>[] in, long timeoutS) {
+        memory.reset();
+        String l0 = PeakMemory.load();
+        double t = run(spark, engine, specs, in, timeoutS);
+        return new Measured(t, memory.read(), l0, PeakMemory.load());
+    }
+
+    static String row(String dist, long n, long top, String engine, Measured m, String note, long timeoutS) {
+        String t = m.seconds() < 0 ? "> " + timeoutS + " (cancelled)" : String.format(Locale.ROOT, "%.1f", m.seconds());
+        String rate = m.seconds() < 0 ? "" : String.format(Locale.ROOT, "%,d", Math.round(n / m.seconds()));
+        return String.format(Locale.ROOT, "| %s | %,d | %,d | %s%s | %s | %s | %s | %s | %s | %s -> %s |", dist, n, top, engine,
+                note.isEmpty() ? "" : " (" + note + ")", t, rate, PeakMemory.mb(m.peak().heapBytes()),
+                PeakMemory.mb(m.peak().oldGenBytes()), PeakMemory.mb(m.peak().rssBytes()), m.loadStart(), m.loadEnd());
     }
 
     /** Seconds to compute every feature for every row (Spark's noop sink), or -1 when cancelled after the timeout. */
