@@ -42,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
@@ -58,8 +57,9 @@ import java.util.function.Supplier;
  * identifiers run concurrently, up to {@code featurestore.max.in.flight}; the others queue (up to
  * {@code featurestore.max.queued}) and a record waits for the previous record of the same identifier to be
  * acknowledged (or dead-lettered), so the store sees each identifier's records in topic order. A put that finds a
- * queued put of its identifier folds into it ({@code featurestore.coalesce}): only the newest EventTime is sent. The AWS SDK's standard retry strategy ({@link FeatureStoreRetries}, with the SDK's throttling detection)
- * retries throttling, 5xx and network errors with exponential backoff and jitter up to
+ * queued put of its identifier folds into it ({@code featurestore.coalesce}): only the newest EventTime is sent.
+ * The AWS SDK's standard retry strategy ({@link FeatureStoreRetries}, with the SDK's throttling detection) retries
+ * throttling, 5xx and network errors with exponential backoff and jitter up to
  * {@code featurestore.retry.max.attempts}; then, as on a validation error, the record goes to the dead-letter
  * queue with the reason. {@link #preCommit} returns, per partition, the lowest offset not yet acknowledged.
  * Authentication and authorization errors fail the task (no record would succeed).
@@ -495,45 +495,45 @@ public class FeatureStoreSinkTask extends SinkTask {
                 next.started = true;
                 queued--;
             }
-            start(next);
+            start(next.op);
         }
     }
 
-    private void start(Queued queued) {
-        Op run = queued.op;
+    /** Sends a started op; when it is answered, its lane's next op becomes ready and what permits allow starts. */
+    private void start(Op run) {
         call(run).whenComplete((ok, err) -> {
-                try {
-                    if (err == null) {
-                        (!run.delete() ? stats.puts : Boolean.TRUE.equals(ok) ? stats.deletes : stats.deletesSkipped).incrementAndGet();
-                        tracker.done(run.tp(), run.record().kafkaOffset());
-                        run.covered().forEach(c -> tracker.done(tp(c), c.kafkaOffset()));
+            try {
+                if (err == null) {
+                    (!run.delete() ? stats.puts : Boolean.TRUE.equals(ok) ? stats.deletes : stats.deletesSkipped).incrementAndGet();
+                    tracker.done(run.tp(), run.record().kafkaOffset());
+                    run.covered().forEach(c -> tracker.done(tp(c), c.kafkaOffset()));
+                } else {
+                    Throwable cause = unwrap(err);
+                    if (cause instanceof FatalError) {
+                        fatal.compareAndSet(null, cause.getCause() == null ? cause : cause.getCause());
                     } else {
-                        Throwable cause = unwrap(err);
-                        if (cause instanceof FatalError) {
-                            fatal.compareAndSet(null, cause.getCause() == null ? cause : cause.getCause());
-                        } else {
-                            refused.add(new Refused(run.record(), cause.getMessage()));
-                            // the covered records were never written: they go to the DLQ with it, named
-                            String by = run.record().topic() + "-" + run.record().kafkaPartition() + "@" + run.record().kafkaOffset();
-                            run.covered().forEach(c -> refused.add(new Refused(c, "not written: the newer row of its record "
-                                    + "identifier (" + by + ") that covered it was refused: " + cause.getMessage())));
-                        }
+                        refused.add(new Refused(run.record(), cause.getMessage()));
+                        // the covered records were never written: they go to the DLQ with it, named
+                        String by = run.record().topic() + "-" + run.record().kafkaPartition() + "@" + run.record().kafkaOffset();
+                        run.covered().forEach(c -> refused.add(new Refused(c, "not written: the newer row of its record "
+                                + "identifier (" + by + ") that covered it was refused: " + cause.getMessage())));
                     }
-                } finally {
-                    permits.release();
-                    synchronized (lock) {
-                        ArrayDeque<Queued> lane = lanes.get(run.orderKey());
-                        lane.poll(); // this op, the lane's head
-                        if (lane.isEmpty()) {
-                            lanes.remove(run.orderKey());
-                        } else {
-                            ready.add(lane.peek());
-                        }
-                        lock.notifyAll();
-                    }
-                    startReady();
                 }
-            });
+            } finally {
+                permits.release();
+                synchronized (lock) {
+                    ArrayDeque<Queued> lane = lanes.get(run.orderKey());
+                    lane.poll(); // this op, the lane's head
+                    if (lane.isEmpty()) {
+                        lanes.remove(run.orderKey());
+                    } else {
+                        ready.add(lane.peek());
+                    }
+                    lock.notifyAll();
+                }
+                startReady();
+            }
+        });
     }
 
     private static TopicPartition tp(SinkRecord r) {
