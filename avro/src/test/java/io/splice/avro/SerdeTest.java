@@ -58,6 +58,38 @@ class SerdeTest {
     }
 
     @Test
+    void aLogWrittenWithoutJavaStringPropertiesDecodesEveryStringAsAJavaString() throws Exception {
+        // A Python or Go producer registers the plain schema: no "avro.java.string" anywhere. The reader's fast path
+        // for strings is keyed by the compiled reader schema, so keys, values, map keys and union strings must still
+        // come out as java.lang.String (not Avro's Utf8) and the record equal to what was written.
+        org.apache.avro.Schema plain = new org.apache.avro.Schema.Parser().parse(
+                FetchLog.getClassSchema().toString().replace(",\"avro.java.string\":\"String\"", ""));
+        assertTrue(!plain.toString().contains("avro.java.string"), "the writer schema carries no Java string property");
+        InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
+        int id = registry.register("splice.fetch-log-value", plain);
+        FetchLog log = fetchLog();
+        org.apache.avro.generic.GenericRecord generic = new org.apache.avro.generic.GenericData.Record(plain);
+        for (org.apache.avro.Schema.Field f : plain.getFields()) {
+            generic.put(f.name(), log.get(f.name()));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0);
+        out.write(java.nio.ByteBuffer.allocate(4).putInt(id).array());
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+        new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(plain).write(generic, enc);
+        enc.flush();
+
+        FetchLog read = SpliceAvroDeserializer.of(registry, FetchLog.class).deserialize("splice.fetch-log", out.toByteArray());
+        assertEquals(log, read);
+        assertEquals(String.class, read.getJoin().getClass());
+        read.getKeys().forEach((k, v) -> assertEquals(List.of(String.class, String.class), List.of(k.getClass(), v.getClass())));
+        read.getContext().forEach((k, v) -> assertEquals(List.of(String.class, String.class), List.of(k.getClass(), v.getClass())));
+        read.getPartHashes().forEach((k, v) -> assertEquals(List.of(String.class, String.class), List.of(k.getClass(), v.getClass())));
+        read.getValues().keySet().forEach(k -> assertEquals(String.class, k.getClass(), "map key " + k));
+        assertEquals(String.class, read.getValues().get("note").getClass(), "a string in the values union");
+    }
+
+    @Test
     void allThreeRecordsRoundTripInTheWireFormat() {
         InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
         FetchLog log = fetchLog();

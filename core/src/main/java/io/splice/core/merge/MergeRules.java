@@ -56,8 +56,9 @@ public final class MergeRules {
             }
         }
         SourceRecord log = plan.join().bootstrapFromLog() ? s.log() : null;
-        Map<String, Object> values = new LinkedHashMap<>();
-        Map<String, String> sources = new LinkedHashMap<>();
+        int capacity = plan.featureNames().size() * 4 / 3 + 1; // no rehash while the row fills
+        Map<String, Object> values = new LinkedHashMap<>(capacity);
+        Map<String, String> sources = new LinkedHashMap<>(capacity);
         for (PartDefinition part : plan.join().parts()) {
             String hash = plan.hash(part);
             List<Candidate> candidates = new ArrayList<>(bootstraps.size() + 2);
@@ -94,16 +95,13 @@ public final class MergeRules {
         String firstHolder = null;
         for (Candidate c : candidates) {
             Map<String, Object> v = c.record().values();
-            if (!v.containsKey(feature)) {
-                continue;
-            }
-            Object value = v.get(feature);
+            Object value = v.get(feature); // one lookup; containsKey only to tell a held null from an absent feature
             if (value != null) {
                 values.put(feature, value);
                 sources.put(feature, c.label());
                 return;
             }
-            if (firstHolder == null) {
+            if (firstHolder == null && v.containsKey(feature)) {
                 firstHolder = c.label();
             }
         }

@@ -100,10 +100,14 @@ public final class ValueTypes {
      */
     public static Map<String, Object> promoteValid(JoinPlan plan, Map<String, ?> values, boolean rejectUnknown,
                                                    Map<String, String> partHashes) {
-        Map<String, Object> out = new LinkedHashMap<>();
         if (values == null) {
-            return out;
+            return new LinkedHashMap<>();
         }
+        Map<String, Object> out = new LinkedHashMap<>(values.size() * 4 / 3 + 1);
+        // A record's features mostly come part by part: check a part's hash once per run of its features (the plan
+        // hands out one String per part, so identity finds the run).
+        String lastPart = null;
+        boolean lastValid = false;
         for (Map.Entry<String, ?> e : values.entrySet()) {
             String name = e.getKey();
             FeatureType t = plan.featureType(name);
@@ -115,7 +119,11 @@ public final class ValueTypes {
                 continue;
             }
             String part = plan.partOf(name);
-            if (!MergeRules.validFor(partHashes, plan.partHashes().get(part), part, false)) {
+            if (part != lastPart) {
+                lastPart = part;
+                lastValid = MergeRules.validFor(partHashes, plan.partHashes().get(part), part, false);
+            }
+            if (!lastValid) {
                 continue;
             }
             out.put(name, promote(name, e.getValue(), t));

@@ -214,6 +214,18 @@ final class BinaryCodec {
         return s;
     }
 
+    /**
+     * A string that rarely repeats (an entity key's value, a source record's key): read without the cache, where it
+     * would only cost a copy and evict a name.
+     */
+    static String readValueString(Reader in) {
+        int n = in.readVarint();
+        in.need(n);
+        String s = new String(in.buf, in.pos, n, StandardCharsets.UTF_8);
+        in.pos += n;
+        return s;
+    }
+
     static void writeNullableString(Writer out, String s) {
         out.writeBoolean(s != null);
         if (s != null) {
@@ -238,6 +250,16 @@ final class BinaryCodec {
         Map<String, String> m = new LinkedHashMap<>(Math.max(4, n * 2));
         for (int i = 0; i < n; i++) {
             m.put(readString(in), readString(in));
+        }
+        return m;
+    }
+
+    /** Entity keys: names repeat (cached), values rarely do. */
+    static Map<String, String> readKeys(Reader in) {
+        int n = count(in);
+        Map<String, String> m = new LinkedHashMap<>(Math.max(4, n * 2));
+        for (int i = 0; i < n; i++) {
+            m.put(readString(in), readValueString(in));
         }
         return m;
     }
@@ -340,7 +362,7 @@ final class BinaryCodec {
             return null;
         }
         long ts = in.readLong();
-        Map<String, String> keys = readStrings(in);
+        Map<String, String> keys = readKeys(in);
         Map<String, Object> values = readScalars(in);
         Map<String, String> hashes = in.readBoolean() ? readStrings(in) : null;
         return new SourceRecord(ts, keys, values, hashes);

@@ -49,7 +49,7 @@ public final class RoutedSerde implements Serde<Routed> {
                 throw new SerializationException("unknown source kind " + kind);
             }
             String src = BinaryCodec.readString(in);
-            String sourceKey = BinaryCodec.readNullableString(in);
+            String sourceKey = in.readBoolean() ? BinaryCodec.readValueString(in) : null; // a card id, a request id: rarely repeats
             return Routed.of(join, KINDS[kind], src, sourceKey, BinaryCodec.readRecord(in));
         };
     }

@@ -116,7 +116,7 @@ public final class RowStateSerde {
         if (live) {
             if (v != V3) {
                 lastTs = in.readLong();
-                lastKeys = BinaryCodec.readStrings(in);
+                lastKeys = BinaryCodec.readKeys(in);
             }
             lastValues = BinaryCodec.readScalars(in);
             lastSources = BinaryCodec.readStrings(in);
@@ -258,7 +258,7 @@ public final class RowStateSerde {
         }
         Map<String, String> keys = new LinkedHashMap<>(Math.max(4, n * 2));
         for (int i = 0; i < n; i++) {
-            keys.put(readName(in, table.keys), BinaryCodec.readString(in));
+            keys.put(readName(in, table.keys), BinaryCodec.readValueString(in));
         }
         return keys;
     }
