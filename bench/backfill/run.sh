@@ -10,8 +10,8 @@
 #                                                           # the sweep on a 1-master/2-worker standalone cluster
 #
 # Options: --events 1000000,2000000,4000000 --rows 200000 --keys 100000 --days 30 --zipf-s 0.8 --master local[2]
-#          --partitions 8 --range-timeout-s 600 --range-max-events 4000000 --runs 2 --work DIR (generated Parquet is
-#          reused); --cluster-workers N [--worker-memory 2g --executor-memory 1536m --executor-poll-ms 100] instead
+#          --partitions 8 --range-timeout-s 600 --range-max-events 4000000 --runs 2 --distributions uniform,zipf
+#          --work DIR (generated Parquet is reused); --cluster-workers N [--worker-memory 2g --executor-memory 1536m --executor-poll-ms 100] instead
 #          of --master (needs backfill-job/target/spark-dist and the cluster jar: mvn -pl backfill-job -am package);
 #          --json FILE writes every run's figures there too
 set -euo pipefail

@@ -40,7 +40,8 @@ import static org.apache.spark.sql.functions.rand;
  * JVM, after a warm-up (best of two runs where affordable); prints a Markdown table. Keys are uniform or Zipf-distributed (rank r drawn with probability ~ r^-s).
  *
  * <p>Options (all optional): {@code --events 1000000,2000000,4000000 --rows 200000 --keys 100000 --days 30
- * --zipf-s 0.8 --master local[2] --partitions 8 --range-timeout-s 600 --range-max-events 4000000 --runs 2 --work DIR}.
+ * --zipf-s 0.8 --master local[2] --partitions 8 --range-timeout-s 600 --range-max-events 4000000 --runs 2
+ * --distributions uniform,zipf --work DIR}.
  * {@code --cluster-workers N} runs on a standalone cluster of N workers (1 core, {@code --worker-memory 2g} each)
  * started from {@code backfill-job/target/spark-dist} ({@link SparkCluster}) instead of {@code --master}: the bench
  * is the driver (client mode), executors load the cluster jar. The last two sizes also give the cost growth (time
@@ -132,7 +133,7 @@ public final class BackfillBench {
             run(spark, "bench-warm-up", sweep, specs, warm, 0);
             run(spark, "bench-warm-up", range, specs, warm, 0);
         }
-        for (String dist : List.of("uniform", "zipf")) {
+        for (String dist : a.getOrDefault("distributions", "uniform,zipf").split(",")) {
             Map<String, Double> previous = new LinkedHashMap<>();
             long rangeCancelledAt = 0;
             for (long n : sizes) {
@@ -280,7 +281,10 @@ public final class BackfillBench {
         String l1 = PeakMemory.load();
         peaks.settle(spark, false, settle);
         ExecutorPeaks.Report r = peaks.take(group);
-        System.out.printf(Locale.ROOT, "# %s %s: %.1f s; %s%n", what, engine.name(), t, r.work());
+        StringBuilder stages = new StringBuilder();
+        r.stages().forEach((id, w) -> stages.append(String.format(Locale.ROOT, "; stage %d: %d tasks, %.1f s (longest %.1f s, GC %.1f s)",
+                id, w.tasks(), w.runMs() / 1e3, w.longestTaskMs() / 1e3, w.gcMs() / 1e3)));
+        System.out.printf(Locale.ROOT, "# %s %s: %.1f s; %s%s%n", what, engine.name(), t, r.work(), stages);
         return new Measured(t, peak, executors ? r.summary() : null, r.work(), l0, l1);
     }
 

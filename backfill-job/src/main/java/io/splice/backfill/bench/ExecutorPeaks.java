@@ -60,8 +60,8 @@ final class ExecutorPeaks extends SparkListener {
         }
     }
 
-    /** The run's executors (ids sorted) and its tasks' work. */
-    record Report(List<Executor> executors, Work work) {
+    /** The run's executors (ids sorted), its tasks' work and that work per stage (by stage id). */
+    record Report(List<Executor> executors, Work work, Map<Integer, Work> stages) {
         Summary summary() {
             return new Summary(executors.size(), max(Executor::heapBytes), sum(Executor::heapBytes),
                     max(Executor::rssBytes), sum(Executor::rssBytes));
@@ -98,7 +98,7 @@ final class ExecutorPeaks extends SparkListener {
     static final class Tally {
         private final Map<Integer, String> runOfStage = new HashMap<>();
         private final Map<String, Map<String, long[]>> peaks = new HashMap<>(); // run -> executor -> heap, rss, tasks
-        private final Map<String, Work> work = new HashMap<>();
+        private final Map<String, Map<Integer, Work>> work = new HashMap<>(); // run -> stage -> work
 
         synchronized void stage(int stageId, String run) {
             if (run != null) {
@@ -112,7 +112,7 @@ final class ExecutorPeaks extends SparkListener {
             if (run == null) {
                 return; // a stage of no run (the warm-up, settle jobs)
             }
-            work.merge(run, Work.NONE.plus(runMs, gcMs, spillBytes),
+            work.computeIfAbsent(run, r -> new TreeMap<>()).merge(stageId, Work.NONE.plus(runMs, gcMs, spillBytes),
                     (w, x) -> w.plus(x.runMs(), x.gcMs(), x.diskSpillBytes()));
             long[] p = peaks.computeIfAbsent(run, r -> new TreeMap<>()).computeIfAbsent(executor, e -> new long[]{-1, -1, 0});
             p[0] = Math.max(p[0], heapBytes > 0 ? heapBytes : -1);
@@ -132,8 +132,15 @@ final class ExecutorPeaks extends SparkListener {
                     }
                 });
             }
-            Work w = work.remove(run);
-            return new Report(out, w == null ? Work.NONE : w);
+            Map<Integer, Work> stages = work.getOrDefault(run, Map.of());
+            work.remove(run);
+            Work total = Work.NONE;
+            for (Work w : stages.values()) {
+                total = new Work(total.tasks() + w.tasks(), total.runMs() + w.runMs(),
+                        Math.max(total.longestTaskMs(), w.longestTaskMs()), total.gcMs() + w.gcMs(),
+                        total.diskSpillBytes() + w.diskSpillBytes());
+            }
+            return new Report(out, total, stages);
         }
     }
 

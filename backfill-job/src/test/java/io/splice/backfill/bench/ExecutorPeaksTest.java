@@ -35,6 +35,8 @@ class ExecutorPeaksTest {
                 new ExecutorPeaks.Executor("1", 200 * MB, 900 * MB, 1)), a.executors());
         assertEquals(new ExecutorPeaks.Summary(2, 300 * MB, 500 * MB, 1200 * MB, 2100 * MB), a.summary());
         assertEquals(new ExecutorPeaks.Work(4, 4040, 4000, 304, 64 * MB), a.work());
+        assertEquals(java.util.Map.of(1, new ExecutorPeaks.Work(3, 40, 20, 4, 0), 2, new ExecutorPeaks.Work(1, 4000, 4000, 300, 64 * MB)),
+                a.stages());
         assertEquals(new ExecutorPeaks.Summary(1, 5000 * MB, 5000 * MB, 5000 * MB, 5000 * MB),
                 t.take("run-b", Set.of("driver")).summary());
         assertEquals(List.of(), t.take("run-a", Set.of("driver")).executors(), "a run is reported once");
