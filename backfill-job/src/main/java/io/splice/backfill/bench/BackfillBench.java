@@ -133,6 +133,8 @@ public final class BackfillBench {
             run(spark, "bench-warm-up", sweep, specs, warm, 0);
             run(spark, "bench-warm-up", range, specs, warm, 0);
         }
+        peaks.settle(spark, false, Duration.ofMinutes(2));
+        peaks.take("bench-warm-up"); // the warm-up's figures are not a run's
         for (String dist : a.getOrDefault("distributions", "uniform,zipf").split(",")) {
             Map<String, Double> previous = new LinkedHashMap<>();
             long rangeCancelledAt = 0;
