@@ -110,7 +110,7 @@ final class ExecutorPeaks extends SparkListener {
         synchronized void task(int stageId, String executor, long heapBytes, long rssBytes, long runMs, long gcMs, long spillBytes) {
             String run = runOfStage.get(stageId);
             if (run == null) {
-                return; // a stage of no run (the warm-up, settle jobs)
+                return; // a stage of no run (data generation, the settle jobs)
             }
             work.computeIfAbsent(run, r -> new TreeMap<>()).merge(stageId, Work.NONE.plus(runMs, gcMs, spillBytes),
                     (w, x) -> w.plus(x.runMs(), x.gcMs(), x.diskSpillBytes()));
