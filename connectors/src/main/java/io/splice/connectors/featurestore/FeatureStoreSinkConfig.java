@@ -31,6 +31,9 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
     public static final String CONTROL_ENDPOINT_OVERRIDE = "featurestore.control.endpoint.override";
     public static final String COALESCE = "featurestore.coalesce";
     public static final String MAX_QUEUED = "featurestore.max.queued";
+    public static final String HTTP_CLIENT = "featurestore.http.client";
+    public static final String HTTP_CLIENT_NETTY = "netty";
+    public static final String HTTP_CLIENT_CRT = "crt";
 
     private static final String GROUP = "Feature Store";
 
@@ -120,6 +123,13 @@ public final class FeatureStoreSinkConfig extends SpliceSinkConfig {
                         + "a queued put is at most max.queued / (puts per second) old. Each holds one record's values "
                         + "(about 1 KB for 20 features).",
                 GROUP, ++o, ConfigDef.Width.SHORT, "Max queued requests");
+        def.define(HTTP_CLIENT, Type.STRING, HTTP_CLIENT_CRT, ConfigDef.ValidString.in(HTTP_CLIENT_CRT, HTTP_CLIENT_NETTY),
+                Importance.LOW, "HTTP client of the Feature Store runtime calls (both are the AWS SDK's async HTTP "
+                        + "clients under the same SDK client): crt, the AWS Common Runtime client (native code, shipped "
+                        + "for Linux glibc and musl, macOS and Windows), spends about a third less CPU per PutRecord "
+                        + "than netty, the SDK's Netty client (docs/performance.md); netty: pure Java, for a platform "
+                        + "the native library does not cover.",
+                GROUP, ++o, ConfigDef.Width.SHORT, "HTTP client");
         return def;
     }
 

@@ -17,6 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
@@ -172,10 +174,7 @@ public class FeatureStoreSinkTask extends SinkTask {
 
         Duration timeout = Duration.ofMillis(config.getLong(FeatureStoreSinkConfig.REQUEST_TIMEOUT_MS));
         runtime = config.aws().apply(SageMakerFeatureStoreRuntimeAsyncClient.builder())
-                .httpClientBuilder(NettyNioAsyncHttpClient.builder()
-                        .maxConcurrency(maxInFlight)
-                        .maxPendingConnectionAcquires(Math.max(10_000, maxInFlight * 4))
-                        .connectionAcquisitionTimeout(timeout.multipliedBy(3)))
+                .httpClientBuilder(httpClient(config.getString(FeatureStoreSinkConfig.HTTP_CLIENT), maxInFlight, timeout))
                 .overrideConfiguration(o -> o.retryStrategy(FeatureStoreRetries.strategy(maxAttempts, backoff))
                         .apiCallAttemptTimeout(timeout)
                         .addExecutionInterceptor(FeatureStoreRetries.retryCounter(stats.retries))
@@ -199,6 +198,19 @@ public class FeatureStoreSinkTask extends SinkTask {
         log.info("Feature Store sink task started (max.in.flight={}, up to {} attempts per call, target stores={}, "
                         + "row index {})", maxInFlight, maxAttempts, targetStores,
                 indexClient == null ? "in memory" : "in topic " + config.rowIndexTopic());
+    }
+
+    /** The runtime client's HTTP client ({@code featurestore.http.client}), one connection per request in flight. */
+    static SdkAsyncHttpClient.Builder<?> httpClient(String kind, int maxInFlight, Duration timeout) {
+        if (FeatureStoreSinkConfig.HTTP_CLIENT_CRT.equals(kind)) {
+            return AwsCrtAsyncHttpClient.builder()
+                    .maxConcurrency(maxInFlight)
+                    .connectionAcquisitionTimeout(timeout.multipliedBy(3));
+        }
+        return NettyNioAsyncHttpClient.builder()
+                .maxConcurrency(maxInFlight)
+                .maxPendingConnectionAcquires(Math.max(10_000, maxInFlight * 4))
+                .connectionAcquisitionTimeout(timeout.multipliedBy(3));
     }
 
     /** The task's {@link Stats} as Connect plugin metrics (public for the generated reference page). */

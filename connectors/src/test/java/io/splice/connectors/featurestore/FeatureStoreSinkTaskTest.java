@@ -15,6 +15,10 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +34,7 @@ import static io.splice.connectors.testing.TestData.DAY1;
 import static io.splice.connectors.testing.TestData.TOPIC;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,11 +92,13 @@ class FeatureStoreSinkTaskTest {
         return Instant.ofEpochMilli(ms).toString().replace("Z", "").concat(ms % 1000 == 0 ? ".000Z" : "Z");
     }
 
-    @Test
-    void everyRecordLandsWithItsValuesAsStringsAndOnlyAcknowledgedOffsetsAreCommitted() {
+    @ParameterizedTest(name = "featurestore.http.client={0}")
+    @ValueSource(strings = {"crt", "netty"})
+    void everyRecordLandsWithItsValuesAsStringsAndOnlyAcknowledgedOffsetsAreCommitted(String httpClient) {
         // Given 300 revisions of 40 cards over two partitions, the Feature Store answering after 50 ms
         FakeContext ctx = new FakeContext(true);
-        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "16", "featurestore.coalesce", "false"));
+        FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "16", "featurestore.coalesce", "false",
+                "featurestore.http.client", httpClient));
         endpoint.faults().latency(Duration.ofMillis(50));
         List<SinkRecord> records = new ArrayList<>();
         Map<String, StitchedRecord> latest = new LinkedHashMap<>();
@@ -124,18 +131,28 @@ class FeatureStoreSinkTaskTest {
         assertEquals(300L, task.stats().puts.get());
     }
 
+    @Test
+    void theHttpClientSettingPicksTheSdksCrtClientByDefaultAndNettyOnRequest() {
+        assertEquals("crt", new FeatureStoreSinkConfig(config(Map.of())).getString(FeatureStoreSinkConfig.HTTP_CLIENT));
+        assertInstanceOf(AwsCrtAsyncHttpClient.Builder.class, FeatureStoreSinkTask.httpClient("crt", 8, Duration.ofSeconds(1)));
+        assertInstanceOf(NettyNioAsyncHttpClient.Builder.class, FeatureStoreSinkTask.httpClient("netty", 8, Duration.ofSeconds(1)));
+        assertThrows(org.apache.kafka.common.config.ConfigException.class,
+                () -> new FeatureStoreSinkConfig(config(Map.of("featurestore.http.client", "apache"))));
+    }
+
     private static Map<TopicPartition, OffsetAndMetadata> current(long next) {
         return Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(next), new TopicPartition(TOPIC, 1),
                 new OffsetAndMetadata(next));
     }
 
-    @Test
-    void underThrottlingAndUnavailabilityNothingIsLostAndNothingIsWrittenTwiceOrOutOfOrder() {
+    @ParameterizedTest(name = "featurestore.http.client={0}")
+    @ValueSource(strings = {"crt", "netty"})
+    void underThrottlingAndUnavailabilityNothingIsLostAndNothingIsWrittenTwiceOrOutOfOrder(String httpClient) {
         // Given 30 % of calls throttled and 5 % answered 503
         endpoint.faults().seed(42).throttle(0.30).unavailable(0.05);
         FakeContext ctx = new FakeContext(true);
         FeatureStoreSinkTask task = task(ctx, Map.of("featurestore.max.in.flight", "64", "featurestore.retry.max.attempts", "40",
-                "featurestore.coalesce", "false"));
+                "featurestore.coalesce", "false", "featurestore.http.client", httpClient));
         List<SinkRecord> records = new ArrayList<>();
         Map<String, List<String>> produced = new HashMap<>();
         int n = 1200;

@@ -85,6 +85,11 @@ public final class FeatureStoreEndpoint implements AutoCloseable {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
+        // the JDK server closes a connection that goes idle while 200 others are idle: a client with more connections
+        // (featurestore.max.in.flight 256) then loses some mid-request and retries them, after a backoff.
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
+        }
     }
 
     private final HttpServer server;
