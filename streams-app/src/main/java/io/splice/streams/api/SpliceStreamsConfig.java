@@ -56,11 +56,6 @@ public final class SpliceStreamsConfig extends AbstractConfig {
                             + "the stitched topic). At 5,000 logs/s on 2 cores 100 ms gave p50/p99 200/597 ms, 20 ms "
                             + "54/103 ms, for ~5% more app CPU; 10 and 5 ms gained little more at p99 for 2-3 times the "
                             + "transactions (markers on every partition written) of 20 ms."),
-            new StreamsDefault(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L, "0",
-                    "A task processes what it has buffered without first checking that each of its other inputs "
-                            + "(logs, replay, backfill, bootstrap topics) has nothing waiting on the broker. The merge "
-                            + "does not depend on the order in which a row's inputs arrive (DESIGN §5.9), and the "
-                            + "check cost a set and a walk over the task's partitions per record (bench/stitch)."),
             new StreamsDefault(StreamsConfig.POLL_MS_CONFIG, 20, "100",
                     "The stream thread commits between polls: a poll that waits for input longer than the commit "
                             + "interval holds back the commit of what was already processed (a quiet topic, a low rate)."));
