@@ -49,8 +49,14 @@ final class ExecutorPeaks extends SparkListener {
     record Work(int tasks, long runMs, long longestTaskMs, long gcMs, long diskSpillBytes) {
         static final Work NONE = new Work(0, 0, 0, 0, 0);
 
-        Work plus(long taskRunMs, long taskGcMs, long spill) {
-            return new Work(tasks + 1, runMs + taskRunMs, Math.max(longestTaskMs, taskRunMs), gcMs + taskGcMs, diskSpillBytes + spill);
+        /** One task's work. */
+        static Work ofTask(long runMs, long gcMs, long spillBytes) {
+            return new Work(1, runMs, runMs, gcMs, spillBytes);
+        }
+
+        Work plus(Work o) {
+            return new Work(tasks + o.tasks, runMs + o.runMs, Math.max(longestTaskMs, o.longestTaskMs), gcMs + o.gcMs,
+                    diskSpillBytes + o.diskSpillBytes);
         }
 
         @Override
@@ -112,8 +118,7 @@ final class ExecutorPeaks extends SparkListener {
             if (run == null) {
                 return; // a stage of no run (data generation, the settle jobs)
             }
-            work.computeIfAbsent(run, r -> new TreeMap<>()).merge(stageId, Work.NONE.plus(runMs, gcMs, spillBytes),
-                    (w, x) -> w.plus(x.runMs(), x.gcMs(), x.diskSpillBytes()));
+            work.computeIfAbsent(run, r -> new TreeMap<>()).merge(stageId, Work.ofTask(runMs, gcMs, spillBytes), Work::plus);
             long[] p = peaks.computeIfAbsent(run, r -> new TreeMap<>()).computeIfAbsent(executor, e -> new long[]{-1, -1, 0});
             p[0] = Math.max(p[0], heapBytes > 0 ? heapBytes : -1);
             p[1] = Math.max(p[1], rssBytes > 0 ? rssBytes : -1);
@@ -136,9 +141,7 @@ final class ExecutorPeaks extends SparkListener {
             work.remove(run);
             Work total = Work.NONE;
             for (Work w : stages.values()) {
-                total = new Work(total.tasks() + w.tasks(), total.runMs() + w.runMs(),
-                        Math.max(total.longestTaskMs(), w.longestTaskMs()), total.gcMs() + w.gcMs(),
-                        total.diskSpillBytes() + w.diskSpillBytes());
+                total = total.plus(w);
             }
             return new Report(out, total, stages);
         }

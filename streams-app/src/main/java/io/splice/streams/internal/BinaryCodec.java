@@ -246,20 +246,19 @@ final class BinaryCodec {
     }
 
     static Map<String, String> readStrings(Reader in) {
-        int n = count(in);
-        Map<String, String> m = new LinkedHashMap<>(Math.max(4, n * 2));
-        for (int i = 0; i < n; i++) {
-            m.put(readString(in), readString(in));
-        }
-        return m;
+        return readStringMap(in, true);
     }
 
     /** Entity keys: names repeat (cached), values rarely do. */
     static Map<String, String> readKeys(Reader in) {
+        return readStringMap(in, false);
+    }
+
+    private static Map<String, String> readStringMap(Reader in, boolean valuesRepeat) {
         int n = count(in);
         Map<String, String> m = new LinkedHashMap<>(Math.max(4, n * 2));
         for (int i = 0; i < n; i++) {
-            m.put(readString(in), readValueString(in));
+            m.put(readString(in), valuesRepeat ? readString(in) : readValueString(in));
         }
         return m;
     }
