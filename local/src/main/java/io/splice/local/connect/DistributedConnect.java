@@ -203,10 +203,16 @@ public final class DistributedConnect implements AutoCloseable {
         return retryWhileRebalancing("GET", "connectors/" + name + "/status", null);
     }
 
-    /** True when the connector and all its tasks (at least one) are RUNNING; throws if any FAILED. */
+    /**
+     * True when the connector and every task of its current task configuration (at least one) are RUNNING; throws if
+     * any FAILED. The status topic reports tasks one by one during a rebalance, so "all reported tasks RUNNING" alone
+     * can hold while a task is not yet started: the count is checked against the connector's task configurations.
+     */
     public boolean isRunning(String name) {
         JsonNode s;
+        int configuredTasks;
         try {
+            configuredTasks = retryWhileRebalancing("GET", "connectors/" + name, null).path("tasks").size();
             s = status(name);
         } catch (RuntimeException e) {
             return false;
@@ -215,7 +221,7 @@ public final class DistributedConnect implements AutoCloseable {
             throw new IllegalStateException("connector " + name + " failed: " + s.path("connector").path("trace").asText());
         }
         JsonNode tasks = s.path("tasks");
-        boolean allRunning = tasks.size() > 0;
+        boolean allRunning = tasks.size() > 0 && tasks.size() >= configuredTasks;
         for (JsonNode t : tasks) {
             if ("FAILED".equals(t.path("state").asText())) {
                 throw new IllegalStateException("task " + name + "-" + t.path("id").asInt() + " failed: " + t.path("trace").asText());
