@@ -45,6 +45,7 @@ final class TopologyHarness implements AutoCloseable {
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final Topology topology;
     private final TopologyTestDriver driver;
+    private final Path stateDir;
     private final Map<String, TestInputTopic<byte[], byte[]>> inputs = new HashMap<>();
     private final SpliceAvroSerializer<SpecificRecord> serializer = new SpliceAvroSerializer<>(registry);
     private final SpliceAvroDeserializer<StitchedRecord> stitchedDeserializer = SpliceAvroDeserializer.of(registry, StitchedRecord.class);
@@ -63,7 +64,12 @@ final class TopologyHarness implements AutoCloseable {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "harness");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        Path state = Files.createTempDirectory(Path.of("target"), "tt-state-");
+        // TopologyTestDriver commits (and so flushes RocksDB's memtable to a new SST file) after every record: on a
+        // tmpfs those flushes cost no disk sync, which makes a 25,000-row test minutes faster
+        Path shm = Path.of("/dev/shm");
+        Path state = Files.isDirectory(shm) && Files.isWritable(shm)
+                ? Files.createTempDirectory(shm, "splice-tt-state-") : Files.createTempDirectory(Path.of("target"), "tt-state-");
+        stateDir = state;
         p.put(StreamsConfig.STATE_DIR_CONFIG, state.toAbsolutePath().toString());
         driver = new TopologyTestDriver(topology, p, Instant.EPOCH);
     }
@@ -168,6 +174,10 @@ final class TopologyHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        driver.close();
+        try {
+            driver.close();
+        } finally {
+            io.splice.local.EmbeddedKafkaBroker.deleteRecursively(stateDir);
+        }
     }
 }
